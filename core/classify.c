@@ -1,0 +1,2 @@
+/* classify.c - being written */
+typedef int st_placeholder_classify;

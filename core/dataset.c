@@ -1,0 +1,2 @@
+/* dataset.c - being written */
+typedef int st_placeholder_dataset;

@@ -1,0 +1,2 @@
+/* features.c - being written */
+typedef int st_placeholder_features;

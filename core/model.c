@@ -1,0 +1,2 @@
+/* model.c - being written */
+typedef int st_placeholder_model;

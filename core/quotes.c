@@ -1,0 +1,2 @@
+/* quotes.c - being written */
+typedef int st_placeholder_quotes;

@@ -1,0 +1,60 @@
+/* st_classify.h - article -> quotes, speakers, stance, sentiment, as JSON. The one function that
+ * the HTTP service and the batch scorer both call; only their I/O differs.
+ *
+ * Result object (jansson), the API of POST /classify:
+ *   {"id": <id or null>, "models": {"stance": "<version>", "sentiment": "<version>"},
+ *    "quotes": [{"text", "start", "end", "speaker", "speaker_start", "speaker_end", "speaker_method",
+ *                "partial", "unclosed",
+ *                "stance": {"label", "probability", "probabilities": {label: p}},
+ *                "sentiment": {...same...}, ["explain": {"stance": [{"term", "weight"}], ...}]}],
+ *    "summary": {"quotes": n, "stance": {label: count}, "sentiment": {label: count},
+ *                "speakers": [{"speaker", "quotes", "stance": {label: count}, "hardline_share",
+ *                              "mean_sentiment"}]}}
+ * start/end/speaker_start/speaker_end are 0-based Unicode code point offsets into the submitted
+ * text, end exclusive (null for given quotes and for quotes without a speaker). label is always the
+ * argmax of probabilities (which sum to 1); a model without probabilities gives "probability": null
+ * and no "probabilities". */
+#ifndef ST_CLASSIFY_H
+#define ST_CLASSIFY_H
+
+#include <jansson.h>
+
+#include "st_common.h"
+#include "st_model.h"
+
+/* The models one request classifies with. A set is immutable once loaded and reference-counted, so
+ * a server can swap in a new set while requests finish on the old one. */
+typedef struct st_modelset st_modelset;
+
+/* Loads every task folder under dir that the service uses ("stance" and "sentiment"; both
+ * required). refcount starts at 1. Errors: those of st_model_load (err names the folder). */
+st_status st_modelset_load(const char *dir, st_modelset **out, st_error *err);
+st_modelset *st_modelset_ref(st_modelset *s);   /* atomically +1; returns s */
+void st_modelset_unref(st_modelset *s);          /* atomically -1; frees at 0; NULL is fine */
+const st_model *st_modelset_stance(const st_modelset *s);
+const st_model *st_modelset_sentiment(const st_modelset *s);
+/* {"stance": {meta.json + "version"}, "sentiment": {...}}; new reference. */
+json_t *st_modelset_describe(const st_modelset *s);
+
+typedef struct st_classify_options {
+    int explain;       /* 1: add the top contributing n-grams per quote */
+    size_t explain_k;  /* how many (default 5 when 0) */
+} st_classify_options;
+
+/* Per-thread scratch (featurizer buffers, quote list) reused across calls. */
+typedef struct st_classifier st_classifier;
+st_status st_classifier_new(st_classifier **out);
+void st_classifier_free(st_classifier **pc);
+
+/* Extracts and classifies the quotes of text[0..len) (must be valid UTF-8: callers validate and
+ * answer 400 otherwise). id may be NULL. *out is a new reference. Errors: ST_ERR_UTF8, ST_ERR_NOMEM. */
+st_status st_classify_article(st_classifier *c, const st_modelset *set, const char *text, size_t len,
+                              const char *id, const st_classify_options *opt, json_t **out);
+
+/* Classifies given quotes (n texts, each valid UTF-8) without extraction; offsets and speakers are
+ * null. *out is a new reference in the same shape. Errors: ST_ERR_UTF8, ST_ERR_NOMEM. */
+st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const char *const *texts,
+                             const size_t *lens, size_t n, const char *id, const st_classify_options *opt,
+                             json_t **out);
+
+#endif

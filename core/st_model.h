@@ -1,0 +1,73 @@
+/* st_model.h - a trained classifier loaded for fast prediction.
+ *
+ * A model is a folder (see README "Model files"):
+ *   model.svm     the libsvm model file (linear kernel, C-SVC), the canonical artifact, readable by
+ *                 svm-predict; never loaded by the server (libsvm's loader changes the locale)
+ *   weights.tsv   the collapsed linear model: for each class pair (i<j, libsvm's order) the weight
+ *                 vector w_ij = sum_k coef_k * sv_k, rho_ij, and Platt's probA/probB; labels in
+ *                 libsvm's model->label order
+ *   vocab.tsv     the vocabulary with idf and the featurizer config (st_features.h)
+ *   meta.json     task, labels, metrics, dataset sha256, training date, version, C, seed
+ * Decision values are sparse dot products w_ij . x - rho_ij; probabilities follow libsvm's
+ * svm_predict_probability exactly: Platt's sigmoid per pair (Platt 1999, Lin et al. 2007 improved
+ * form), clipped to [1e-7, 1 - 1e-7], then pairwise coupling (Wu, Lin & Weng 2004, libsvm's
+ * multiclass_probability) for more than two classes. A model trained without probabilities
+ * (a class with fewer than 5 examples) predicts the decision-function label and has_prob = 0. */
+#ifndef ST_MODEL_H
+#define ST_MODEL_H
+
+#include "st_common.h"
+#include "st_features.h"
+
+#define ST_MAX_LABELS 64
+
+typedef struct st_model st_model;
+
+/* Loads the model folder dir (weights.tsv, vocab.tsv, meta.json; model.svm only for its presence)
+ * and validates it (labels, dimensions, finite weights). *out is owned by the caller
+ * (st_model_free). Never calls setlocale or libsvm. Errors: ST_ERR_IO, ST_ERR_MODEL,
+ * ST_ERR_FORMAT (err names the file and line), ST_ERR_NOMEM. Thread-safe. */
+st_status st_model_load(const char *dir, st_model **out, st_error *err);
+
+void st_model_free(st_model **pm); /* frees *pm (NULL is fine) and sets it to NULL */
+
+int st_model_nr_class(const st_model *m);
+const char *st_model_label(const st_model *m, int i); /* i in [0, nr_class), libsvm's order; borrowed */
+const char *st_model_task(const st_model *m);         /* e.g. "stance"; borrowed */
+const char *st_model_version(const st_model *m);      /* content hash of the model files; borrowed */
+const char *st_model_meta_json(const st_model *m);    /* meta.json text; borrowed */
+const st_vocab *st_model_vocab(const st_model *m);
+int st_model_has_probability(const st_model *m);
+
+/* The result of one prediction. label is an index into the model's labels; prob[] (when has_prob)
+ * sums to 1 and label == argmax(prob) (first maximum); dec[] holds the nr_class*(nr_class-1)/2
+ * decision values in libsvm's pair order (positive favours the first label of the pair). */
+typedef struct st_prediction {
+    int label;
+    int has_prob;
+    int nr_class;
+    double prob[ST_MAX_LABELS];
+    double dec[ST_MAX_LABELS * (ST_MAX_LABELS - 1) / 2];
+} st_prediction;
+
+/* Predicts from a feature vector of this model's vocabulary. No allocation. Thread-safe. */
+void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *out);
+
+/* Featurizes text[0..len) with the model's vocabulary (into scratch/x, caller-owned, reused) and
+ * predicts. Errors: ST_ERR_NOMEM. Thread-safe for distinct scratch/x. */
+st_status st_model_predict_text(const st_model *m, const char *text, size_t len, st_featurize_scratch *scratch,
+                                st_svec *x, st_prediction *out);
+
+/* One term's contribution to a prediction: weight * value summed over the pairs that involve the
+ * predicted label, signed so that positive pushes toward the predicted label. */
+typedef struct st_contribution {
+    int id;              /* vocabulary id */
+    double contribution;
+} st_contribution;
+
+/* Fills out[0..*n) with the top k terms of x by |contribution| toward pred->label (sorted by
+ * decreasing contribution, ties by id). *n <= k. No allocation beyond out. */
+void st_model_explain(const st_model *m, const st_svec *x, const st_prediction *pred, st_contribution *out,
+                      size_t k, size_t *n);
+
+#endif

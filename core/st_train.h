@@ -1,0 +1,50 @@
+/* st_train.h - training: stratified k-fold cross-validation over a grid of C, class weights, a
+ * final libsvm C-SVC (linear kernel) with Platt probabilities, written as a model folder.
+ *
+ * Deterministic: folds come from a fixed-seed shuffle inside each class (our own PRNG, not rand());
+ * srand(seed) is called right before each svm_train (libsvm's internal CV for Platt scaling uses
+ * rand()), single-threaded; files are written with locale-independent number formatting. The same
+ * dataset and options give byte-identical model.svm, weights.tsv and vocab.tsv. */
+#ifndef ST_TRAIN_H
+#define ST_TRAIN_H
+
+#include "st_common.h"
+#include "st_dataset.h"
+#include "st_features.h"
+
+typedef struct st_train_options {
+    st_featurizer_config features;
+    const double *c_grid; /* values of C to try; NULL = default {0.1, 0.3, 1, 3, 10} */
+    size_t c_grid_n;
+    int folds;            /* k of k-fold CV (default 5; 0 or 1 = no CV, use c_grid[0]) */
+    unsigned seed;        /* default 1 */
+    int class_weights;    /* 1: weight C per class by n / (n_labels * n_class) (default 1) */
+    int probability;      /* 1: Platt probabilities when every class has >= 5 examples (default 1) */
+    const char *task;     /* task name written to meta.json (e.g. "stance") */
+} st_train_options;
+
+st_train_options st_train_options_default(void);
+
+/* What training measured. confusion is n_labels x n_labels row-major, rows = gold, cols = predicted,
+ * labels in dataset order; from the CV predictions at the chosen C (zeros when no CV). */
+typedef struct st_train_report {
+    double best_c;
+    double cv_accuracy, cv_macro_f1;
+    double grid_macro_f1[32]; /* CV macro-F1 per grid value, same order as the grid */
+    size_t grid_n;
+    int n_labels;
+    long *confusion;          /* owned; free with st_train_report_free */
+    size_t n_examples, n_features;
+    int has_probability;
+} st_train_report;
+
+void st_train_report_free(st_train_report *r);
+
+/* Trains on ds and writes the model folder out_dir (created; written to out_dir.tmp-PID first, then
+ * renamed over out_dir). Errors: ST_ERR_EMPTY (fewer than 2 labels or no examples), ST_ERR_IO (err
+ * names the path), ST_ERR_NOMEM. Prints nothing (libsvm's output is silenced). Not thread-safe
+ * (libsvm uses rand()). */
+st_status st_train(const st_dataset *ds, const st_train_options *opt, const char *out_dir, st_train_report *rep,
+                   st_error *err);
+
+#endif

@@ -1,0 +1,2 @@
+/* tokenize.c - being written */
+typedef int st_placeholder_tokenize;

@@ -1,0 +1,2 @@
+/* train.c - being written */
+typedef int st_placeholder_train;

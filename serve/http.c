@@ -1,0 +1,2 @@
+/* being written */
+typedef int st_placeholder_http;

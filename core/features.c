@@ -1,2 +1,1013 @@
-/* features.c - being written */
-typedef int st_placeholder_features;
+/* features.c - vocabulary, n-grams and tf-idf sparse vectors (see st_features.h).
+ *
+ * Terms are produced by one generator (for_each_term) used by both st_vocab_build and
+ * st_featurize, so training and prediction see the same terms. Word n-grams cost no copy: the
+ * generator turns the NUL between consecutive tokens of the token buffer into ' ' (tokens are
+ * stored back to back), so n-gram i..i+n-1 is one contiguous span, and puts the NULs back at the
+ * end. The vocabulary is an open-addressing table of {64-bit hash, id, length} slots over one
+ * string pool; a lookup touches one slot line and compares bytes only on a full hash match. */
+#include "st_features.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <svm.h>
+
+#include "st_utf8.h"
+
+#define VOCAB_MAGIC "stance-vocab"
+#define VOCAB_FORMAT 1
+#define CHAR_NGRAM_MAX 8
+#define CHAR_PREFIX "#c:"
+#define CHAR_PREFIX_LEN 3
+
+/* ---- hashing ---- */
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+/* A MurmurHash3-style 64-bit hash of p[0..n), eight bytes per step. Only ever compared within one
+ * process (files store terms, never hashes), so byte order does not matter. */
+static inline uint64_t hash_bytes(const char *p, size_t n)
+{
+    const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w *= c1;
+        w = rotl64(w, 31);
+        w *= c2;
+        h ^= w;
+        h = rotl64(h, 27) * 5 + 0x52dce729;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        w *= c1;
+        w = rotl64(w, 31);
+        w *= c2;
+        h ^= w;
+    }
+    return fmix64(h);
+}
+
+static int term_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c)
+        return c;
+    return (al > bl) - (al < bl);
+}
+
+/* ---- sparse vectors ---- */
+
+void st_svec_init(st_svec *v)
+{
+    memset(v, 0, sizeof *v);
+}
+
+void st_svec_free(st_svec *v)
+{
+    free(v->index);
+    free(v->value);
+    st_svec_init(v);
+}
+
+static int svec_reserve(st_svec *v, size_t need)
+{
+    if (need <= v->cap)
+        return 1;
+    size_t cap = v->cap ? v->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    int *ix = realloc(v->index, cap * sizeof *ix);
+    if (!ix)
+        return 0;
+    v->index = ix;
+    double *va = realloc(v->value, cap * sizeof *va);
+    if (!va)
+        return 0;
+    v->value = va;
+    v->cap = cap;
+    return 1;
+}
+
+int st_svec_check(const st_svec *v)
+{
+    if (v->n > v->cap)
+        return 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (v->index[i] < 1 || (i > 0 && v->index[i] <= v->index[i - 1]))
+            return 0;
+        if (!isfinite(v->value[i]))
+            return 0;
+    }
+    return 1;
+}
+
+st_status st_svec_to_libsvm(const st_svec *v, struct svm_node **nodes, size_t *cap)
+{
+    if (*cap < v->n + 1 || !*nodes) {
+        struct svm_node *p = realloc(*nodes, (v->n + 1) * sizeof *p);
+        if (!p)
+            return ST_ERR_NOMEM;
+        *nodes = p;
+        *cap = v->n + 1;
+    }
+    struct svm_node *x = *nodes;
+    for (size_t i = 0; i < v->n; i++) {
+        x[i].index = v->index[i];
+        x[i].value = v->value[i];
+    }
+    x[v->n].index = -1;
+    x[v->n].value = 0.0;
+    return ST_OK;
+}
+
+/* ---- configuration ---- */
+
+st_featurizer_config st_featurizer_config_default(void)
+{
+    st_featurizer_config c = {.tok = st_tokenizer_config_default(),
+                              .ngram_min = 1,
+                              .ngram_max = 2,
+                              .char_ngram_min = 0,
+                              .char_ngram_max = 0,
+                              .min_df = 2,
+                              .max_features = 0,
+                              .sublinear_tf = 1};
+    return c;
+}
+
+static int config_valid(const st_featurizer_config *c)
+{
+    if (c->tok.casefold != 0 && c->tok.casefold != 1)
+        return 0;
+    if (c->tok.negation != 0 && c->tok.negation != 1)
+        return 0;
+    if (c->ngram_min < 1 || c->ngram_max < c->ngram_min || c->ngram_max > 3)
+        return 0;
+    if (!(c->char_ngram_min == 0 && c->char_ngram_max == 0) &&
+        (c->char_ngram_min < 1 || c->char_ngram_max < c->char_ngram_min ||
+         c->char_ngram_max > CHAR_NGRAM_MAX))
+        return 0;
+    if (c->min_df < 0 || c->max_features < 0)
+        return 0;
+    if (c->sublinear_tf != 0 && c->sublinear_tf != 1)
+        return 0;
+    return 1;
+}
+
+/* ---- the vocabulary ---- */
+
+typedef struct vslot {
+    uint64_t hash;
+    uint32_t id; /* 0: empty */
+    uint32_t len;
+} vslot;
+
+struct st_vocab {
+    st_featurizer_config cfg;
+    size_t n_docs;
+    size_t size; /* ids are 1..size; index 0 of the arrays below is unused */
+    char *pool;  /* the terms in id order, each NUL-terminated */
+    size_t *off; /* off[id]: the term's offset in pool */
+    uint32_t *len;
+    uint32_t *df;
+    double *idf;
+    vslot *slots;
+    size_t mask; /* slot count - 1 (a power of two minus one) */
+};
+
+static inline int vocab_find(const st_vocab *v, const char *key, size_t n, uint64_t h)
+{
+    size_t i = (size_t)h & v->mask;
+    for (;;) {
+        const vslot *sl = &v->slots[i];
+        if (sl->id == 0)
+            return 0;
+        if (sl->hash == h && sl->len == n && memcmp(v->pool + v->off[sl->id], key, n) == 0)
+            return (int)sl->id;
+        i = (i + 1) & v->mask;
+    }
+}
+
+/* Allocates the per-id arrays for size terms and a pool of pool_bytes. */
+static st_status vocab_alloc(st_vocab *v, size_t size, size_t pool_bytes)
+{
+    v->size = size;
+    v->pool = malloc(pool_bytes ? pool_bytes : 1);
+    v->off = malloc((size + 1) * sizeof *v->off);
+    v->len = malloc((size + 1) * sizeof *v->len);
+    v->df = malloc((size + 1) * sizeof *v->df);
+    v->idf = malloc((size + 1) * sizeof *v->idf);
+    if (!v->pool || !v->off || !v->len || !v->df || !v->idf)
+        return ST_ERR_NOMEM;
+    v->off[0] = 0;
+    v->len[0] = 0;
+    v->df[0] = 0;
+    v->idf[0] = 0.0;
+    return ST_OK;
+}
+
+/* Builds the lookup table once pool/off/len hold every term. */
+static st_status vocab_index(st_vocab *v)
+{
+    size_t cap = 16;
+    while (cap < 2 * v->size)
+        cap *= 2;
+    v->slots = calloc(cap, sizeof *v->slots);
+    if (!v->slots)
+        return ST_ERR_NOMEM;
+    v->mask = cap - 1;
+    for (size_t id = 1; id <= v->size; id++) {
+        uint64_t h = hash_bytes(v->pool + v->off[id], v->len[id]);
+        size_t i = (size_t)h & v->mask;
+        while (v->slots[i].id != 0)
+            i = (i + 1) & v->mask;
+        v->slots[i].hash = h;
+        v->slots[i].id = (uint32_t)id;
+        v->slots[i].len = v->len[id];
+    }
+    return ST_OK;
+}
+
+void st_vocab_free(st_vocab **pv)
+{
+    if (!pv || !*pv)
+        return;
+    st_vocab *v = *pv;
+    free(v->pool);
+    free(v->off);
+    free(v->len);
+    free(v->df);
+    free(v->idf);
+    free(v->slots);
+    free(v);
+    *pv = NULL;
+}
+
+size_t st_vocab_size(const st_vocab *v)
+{
+    return v->size;
+}
+
+size_t st_vocab_n_docs(const st_vocab *v)
+{
+    return v->n_docs;
+}
+
+const st_featurizer_config *st_vocab_config(const st_vocab *v)
+{
+    return &v->cfg;
+}
+
+const char *st_vocab_term(const st_vocab *v, int id)
+{
+    if (id < 1 || (size_t)id > v->size)
+        return NULL;
+    return v->pool + v->off[id];
+}
+
+double st_vocab_idf(const st_vocab *v, int id)
+{
+    if (id < 1 || (size_t)id > v->size)
+        return 0.0;
+    return v->idf[id];
+}
+
+int st_vocab_df(const st_vocab *v, int id)
+{
+    if (id < 1 || (size_t)id > v->size)
+        return 0;
+    return (int)v->df[id];
+}
+
+int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
+{
+    return vocab_find(v, term, len, hash_bytes(term, len));
+}
+
+/* ---- scratch and the term generator ---- */
+
+struct st_featurize_scratch {
+    st_tokens toks;
+    char *key; /* char n-gram keys: "#c:" + the n-gram */
+    size_t key_cap;
+    uint32_t *cpb; /* code point starts of the padded word, plus its end */
+    size_t cpb_cap;
+    int *ids; /* ids of the known terms of the text, in generation order */
+    size_t ids_n, ids_cap;
+};
+
+st_status st_featurize_scratch_new(st_featurize_scratch **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return ST_ERR_NOMEM;
+    st_tokens_init(&(*out)->toks);
+    return ST_OK;
+}
+
+void st_featurize_scratch_free(st_featurize_scratch **ps)
+{
+    if (!ps || !*ps)
+        return;
+    st_featurize_scratch *s = *ps;
+    st_tokens_free(&s->toks);
+    free(s->key);
+    free(s->cpb);
+    free(s->ids);
+    free(s);
+    *ps = NULL;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+typedef st_status (*term_fn)(void *ctx, const char *key, size_t n);
+
+/* Character n-grams of token w[0..wl) (sklearn's char_wb), each passed to fn as "#c:" + n-gram. */
+static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl,
+                             st_featurize_scratch *s, term_fn fn, void *ctx)
+{
+    size_t plen = wl + 2; /* " w " */
+    if (!grow((void **)&s->key, &s->key_cap, CHAR_PREFIX_LEN + 2 * plen, 1) ||
+        !grow((void **)&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
+        return ST_ERR_NOMEM;
+    /* key = "#c:" then the n-gram; the padded word itself sits after room for the longest n-gram */
+    char *pad = s->key + CHAR_PREFIX_LEN + plen;
+    pad[0] = ' ';
+    memcpy(pad + 1, w, wl);
+    pad[plen - 1] = ' ';
+    size_t np = 0;
+    for (size_t i = 0; i < plen; i++)
+        if (((unsigned char)pad[i] & 0xC0) != 0x80)
+            s->cpb[np++] = (uint32_t)i;
+    s->cpb[np] = (uint32_t)plen;
+    memcpy(s->key, CHAR_PREFIX, CHAR_PREFIX_LEN);
+    for (int n = cfg->char_ngram_min; n <= cfg->char_ngram_max; n++) {
+        size_t un = (size_t)n;
+        if (np <= un) {
+            memcpy(s->key + CHAR_PREFIX_LEN, pad, plen);
+            return fn(ctx, s->key, CHAR_PREFIX_LEN + plen);
+        }
+        for (size_t st = 0; st + un <= np; st++) {
+            size_t a = s->cpb[st], b = s->cpb[st + un];
+            memcpy(s->key + CHAR_PREFIX_LEN, pad + a, b - a);
+            st_status rc = fn(ctx, s->key, CHAR_PREFIX_LEN + (b - a));
+            if (rc != ST_OK)
+                return rc;
+        }
+    }
+    return ST_OK;
+}
+
+/* Calls fn for every term occurrence of the token list t, in a fixed order: word n-grams by n,
+ * then by position; then character n-grams by token. t's NUL terminators are restored before
+ * returning. */
+static st_status for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s,
+                               term_fn fn, void *ctx)
+{
+    st_status rc = ST_OK;
+    size_t nt = t->n;
+    if (cfg->ngram_max > 1)
+        for (size_t i = 0; i + 1 < nt; i++)
+            t->buf[t->off[i] + t->len[i]] = ' '; /* tokens are back to back: n-grams become spans */
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max && rc == ST_OK; n++) {
+        size_t un = (size_t)n;
+        for (size_t i = 0; i + un <= nt; i++) {
+            size_t a = t->off[i], b = (size_t)t->off[i + un - 1] + t->len[i + un - 1];
+            if ((rc = fn(ctx, t->buf + a, b - a)) != ST_OK)
+                break;
+        }
+    }
+    if (cfg->ngram_max > 1)
+        for (size_t i = 0; i + 1 < nt; i++)
+            t->buf[t->off[i] + t->len[i]] = '\0';
+    if (rc != ST_OK || cfg->char_ngram_max == 0)
+        return rc;
+    for (size_t i = 0; i < nt; i++) {
+        const char *w = t->buf + t->off[i];
+        size_t wl = t->len[i];
+        if (wl > 4 && memcmp(w, "NOT_", 4) == 0) {
+            w += 4;
+            wl -= 4;
+        }
+        if ((rc = char_ngrams(cfg, w, wl, s, fn, ctx)) != ST_OK)
+            return rc;
+    }
+    return ST_OK;
+}
+
+/* ---- building ---- */
+
+typedef struct bslot {
+    uint64_t hash;
+    size_t off;   /* in the builder's pool */
+    size_t last;  /* 1 + index of the last document counted */
+    uint32_t len; /* 0: empty slot (terms are never empty) */
+    uint32_t df;
+} bslot;
+
+typedef struct builder {
+    bslot *slots;
+    size_t mask, used;
+    char *pool;
+    size_t pool_len, pool_cap;
+    size_t doc; /* 1-based index of the document being counted */
+} builder;
+
+static st_status builder_rehash(builder *b)
+{
+    size_t cap = (b->mask + 1) * 2;
+    bslot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return ST_ERR_NOMEM;
+    for (size_t i = 0; i <= b->mask; i++) {
+        if (b->slots[i].len == 0)
+            continue;
+        size_t j = (size_t)b->slots[i].hash & (cap - 1);
+        while (ns[j].len != 0)
+            j = (j + 1) & (cap - 1);
+        ns[j] = b->slots[i];
+    }
+    free(b->slots);
+    b->slots = ns;
+    b->mask = cap - 1;
+    return ST_OK;
+}
+
+static st_status build_sink(void *ctx, const char *key, size_t n)
+{
+    builder *b = ctx;
+    if (n > UINT32_MAX)
+        return ST_ERR_TOO_LARGE;
+    uint64_t h = hash_bytes(key, n);
+    size_t i = (size_t)h & b->mask;
+    for (;;) {
+        bslot *sl = &b->slots[i];
+        if (sl->len == 0)
+            break;
+        if (sl->hash == h && sl->len == n && memcmp(b->pool + sl->off, key, n) == 0) {
+            if (sl->last != b->doc) {
+                sl->last = b->doc;
+                sl->df++;
+            }
+            return ST_OK;
+        }
+        i = (i + 1) & b->mask;
+    }
+    if (!grow((void **)&b->pool, &b->pool_cap, b->pool_len + n, 1))
+        return ST_ERR_NOMEM;
+    bslot *sl = &b->slots[i];
+    sl->hash = h;
+    sl->off = b->pool_len;
+    sl->len = (uint32_t)n;
+    sl->df = 1;
+    sl->last = b->doc;
+    memcpy(b->pool + b->pool_len, key, n);
+    b->pool_len += n;
+    if (++b->used * 2 > b->mask + 1)
+        return builder_rehash(b);
+    return ST_OK;
+}
+
+typedef struct cand {
+    const char *term;
+    uint32_t len;
+    uint32_t df;
+} cand;
+
+static int cand_by_term(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    return term_cmp(a->term, a->len, b->term, b->len);
+}
+
+static int cand_by_df(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->df != b->df)
+        return a->df > b->df ? -1 : 1;
+    return term_cmp(a->term, a->len, b->term, b->len);
+}
+
+st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
+                         size_t n_docs, st_vocab **out)
+{
+    st_featurizer_config def = st_featurizer_config_default();
+    st_status rc;
+    *out = NULL;
+    if (!cfg)
+        cfg = &def;
+    if (!config_valid(cfg))
+        return ST_ERR_INVALID;
+    if (n_docs == 0)
+        return ST_ERR_EMPTY;
+    if (n_docs >= UINT32_MAX)
+        return ST_ERR_TOO_LARGE;
+
+    st_featurize_scratch *s;
+    if ((rc = st_featurize_scratch_new(&s)) != ST_OK)
+        return rc;
+    builder b = {0};
+    b.slots = calloc(1 << 12, sizeof *b.slots);
+    if (!b.slots) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_scratch;
+    }
+    b.mask = (1 << 12) - 1;
+    for (size_t d = 0; d < n_docs; d++) {
+        if ((rc = st_tokenize(&cfg->tok, texts[d], lens[d], &s->toks)) != ST_OK)
+            goto out_free_builder;
+        b.doc = d + 1;
+        if ((rc = for_each_term(cfg, &s->toks, s, build_sink, &b)) != ST_OK)
+            goto out_free_builder;
+    }
+
+    size_t min_df = cfg->min_df > 0 ? (size_t)cfg->min_df : 1, nc = 0;
+    cand *c = malloc((b.used ? b.used : 1) * sizeof *c);
+    if (!c) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_builder;
+    }
+    for (size_t i = 0; i <= b.mask; i++) {
+        const bslot *sl = &b.slots[i];
+        if (sl->len != 0 && sl->df >= min_df)
+            c[nc++] = (cand){b.pool + sl->off, sl->len, sl->df};
+    }
+    if (nc == 0) {
+        rc = ST_ERR_EMPTY;
+        goto out_free_cand;
+    }
+    if (cfg->max_features > 0 && nc > (size_t)cfg->max_features) {
+        qsort(c, nc, sizeof *c, cand_by_df);
+        nc = (size_t)cfg->max_features;
+    }
+    qsort(c, nc, sizeof *c, cand_by_term);
+
+    size_t pool_bytes = 0;
+    for (size_t i = 0; i < nc; i++)
+        pool_bytes += c[i].len + 1;
+    st_vocab *v = calloc(1, sizeof *v);
+    if (!v) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_cand;
+    }
+    v->cfg = *cfg;
+    v->n_docs = n_docs;
+    if ((rc = vocab_alloc(v, nc, pool_bytes)) != ST_OK)
+        goto out_free_vocab;
+    size_t at = 0;
+    for (size_t i = 0; i < nc; i++) {
+        size_t id = i + 1;
+        memcpy(v->pool + at, c[i].term, c[i].len);
+        v->pool[at + c[i].len] = '\0';
+        v->off[id] = at;
+        v->len[id] = c[i].len;
+        v->df[id] = c[i].df;
+        v->idf[id] = log((1.0 + (double)n_docs) / (1.0 + (double)c[i].df)) + 1.0;
+        at += c[i].len + 1;
+    }
+    if ((rc = vocab_index(v)) != ST_OK)
+        goto out_free_vocab;
+    *out = v;
+    v = NULL;
+out_free_vocab:
+    st_vocab_free(&v);
+out_free_cand:
+    free(c);
+out_free_builder:
+    free(b.slots);
+    free(b.pool);
+out_free_scratch:
+    st_featurize_scratch_free(&s);
+    return rc;
+}
+
+/* ---- featurizing ---- */
+
+typedef struct fctx {
+    const st_vocab *v;
+    st_featurize_scratch *s;
+} fctx;
+
+static st_status feat_sink(void *ctx, const char *key, size_t n)
+{
+    fctx *f = ctx;
+    int id = vocab_find(f->v, key, n, hash_bytes(key, n));
+    if (id == 0)
+        return ST_OK;
+    st_featurize_scratch *s = f->s;
+    if (s->ids_n == s->ids_cap && !grow((void **)&s->ids, &s->ids_cap, s->ids_n + 1, sizeof *s->ids))
+        return ST_ERR_NOMEM;
+    s->ids[s->ids_n++] = id;
+    return ST_OK;
+}
+
+static void sift_down(int *a, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && a[c + 1] > a[c])
+            c++;
+        if (a[root] >= a[c])
+            return;
+        int t = a[root];
+        a[root] = a[c];
+        a[c] = t;
+        root = c;
+    }
+}
+
+/* Sorts a[0..n) ascending in place without allocating (qsort may allocate): insertion sort for
+ * short arrays, heapsort otherwise. */
+static void sort_ints(int *a, size_t n)
+{
+    if (n <= 48) {
+        for (size_t i = 1; i < n; i++) {
+            int x = a[i];
+            size_t j = i;
+            while (j > 0 && a[j - 1] > x) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return;
+    }
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        int t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        sift_down(a, 0, end);
+    }
+}
+
+st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s, st_svec *out)
+{
+    st_status rc;
+    out->n = 0;
+    s->ids_n = 0;
+    if ((rc = st_tokenize(&v->cfg.tok, text, len, &s->toks)) != ST_OK)
+        return rc;
+    fctx f = {v, s};
+    if ((rc = for_each_term(&v->cfg, &s->toks, s, feat_sink, &f)) != ST_OK)
+        return rc;
+    size_t n = s->ids_n;
+    if (n == 0)
+        return ST_OK;
+    int *ids = s->ids;
+    sort_ints(ids, n);
+    size_t distinct = 1;
+    for (size_t i = 1; i < n; i++)
+        distinct += ids[i] != ids[i - 1];
+    if (!svec_reserve(out, distinct))
+        return ST_ERR_NOMEM;
+    double sumsq = 0.0;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && ids[j] == ids[i])
+            j++;
+        double tf = (double)(j - i);
+        double w = (v->cfg.sublinear_tf ? 1.0 + log(tf) : tf) * v->idf[ids[i]];
+        out->index[k] = ids[i];
+        out->value[k] = w;
+        sumsq += w * w;
+        k++;
+        i = j;
+    }
+    double inv = 1.0 / sqrt(sumsq); /* sumsq > 0: every idf >= 1 */
+    for (size_t i = 0; i < k; i++)
+        out->value[i] *= inv;
+    out->n = k;
+    return ST_OK;
+}
+
+/* ---- saving and loading ---- */
+
+st_status st_vocab_save(const st_vocab *v, const char *path)
+{
+    st_status rc = ST_OK;
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 5);
+    if (!tmp)
+        return ST_ERR_NOMEM;
+    memcpy(tmp, path, pl);
+    memcpy(tmp + pl, ".tmp", 5);
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (cloc == (locale_t)0) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_tmp;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        rc = ST_ERR_IO;
+        goto out_free_locale;
+    }
+    locale_t old = uselocale(cloc);
+    const st_featurizer_config *c = &v->cfg;
+    fprintf(f,
+            "%s\t%d\ttokenizer=%d\tcasefold=%d\tnegation=%d\tngram_min=%d\tngram_max=%d\tchar_ngram_min=%d"
+            "\tchar_ngram_max=%d\tmin_df=%d\tmax_features=%d\tsublinear_tf=%d\tn_docs=%zu\tsize=%zu\n",
+            VOCAB_MAGIC, VOCAB_FORMAT, ST_TOKENIZER_VERSION, c->tok.casefold, c->tok.negation, c->ngram_min,
+            c->ngram_max, c->char_ngram_min, c->char_ngram_max, c->min_df, c->max_features, c->sublinear_tf,
+            v->n_docs, v->size);
+    for (size_t id = 1; id <= v->size; id++) {
+        fprintf(f, "%zu\t%u\t%.17g\t", id, (unsigned)v->df[id], v->idf[id]);
+        fwrite(v->pool + v->off[id], 1, v->len[id], f);
+        fputc('\n', f);
+    }
+    uselocale(old);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        rc = ST_ERR_IO;
+        goto out_unlink;
+    }
+    if (rename(tmp, path) != 0) {
+        rc = ST_ERR_IO;
+        goto out_unlink;
+    }
+    goto out_free_locale;
+out_unlink:
+    remove(tmp);
+out_free_locale:
+    freelocale(cloc);
+out_free_tmp:
+    free(tmp);
+    return rc;
+}
+
+/* Parses the decimal digits s[0..n) (no sign, no spaces, at most 18 digits) into *out. */
+static int parse_uint(const char *s, size_t n, size_t *out)
+{
+    if (n == 0 || n > 18)
+        return 0;
+    size_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        x = x * 10 + (size_t)(s[i] - '0');
+    }
+    *out = x;
+    return 1;
+}
+
+static st_status read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ST_ERR_IO;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    st_status rc = ST_OK;
+    if (!buf) {
+        rc = ST_ERR_NOMEM;
+        goto out_close;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                rc = ST_ERR_NOMEM;
+                goto out_close;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - 1 - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f))
+        rc = ST_ERR_IO;
+out_close:
+    fclose(f);
+    if (rc != ST_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return ST_OK;
+}
+
+/* The header's key=value fields, in file order. */
+enum {
+    H_TOKENIZER,
+    H_CASEFOLD,
+    H_NEGATION,
+    H_NGRAM_MIN,
+    H_NGRAM_MAX,
+    H_CHAR_MIN,
+    H_CHAR_MAX,
+    H_MIN_DF,
+    H_MAX_FEATURES,
+    H_SUBLINEAR,
+    H_N_DOCS,
+    H_SIZE,
+    H_COUNT
+};
+static const char *const header_keys[H_COUNT] = {
+    "tokenizer",      "casefold", "negation",     "ngram_min",    "ngram_max", "char_ngram_min",
+    "char_ngram_max", "min_df",   "max_features", "sublinear_tf", "n_docs",    "size"};
+
+static st_status parse_header(const char *line, size_t n, st_featurizer_config *cfg, size_t *n_docs,
+                              size_t *size, const char *path, st_error *err)
+{
+    size_t val[H_COUNT] = {0};
+    unsigned seen = 0;
+    size_t field = 0, a = 0;
+    while (a <= n) {
+        size_t b = a;
+        while (b < n && line[b] != '\t')
+            b++;
+        const char *f = line + a;
+        size_t fl = b - a;
+        if (field == 0) {
+            if (fl != strlen(VOCAB_MAGIC) || memcmp(f, VOCAB_MAGIC, fl) != 0)
+                return st_error_set(err, ST_ERR_FORMAT, path, 1, "not a stance vocabulary file");
+        } else if (field == 1) {
+            size_t ver;
+            if (!parse_uint(f, fl, &ver) || ver != VOCAB_FORMAT)
+                return st_error_set(err, ST_ERR_FORMAT, path, 1, "unsupported vocabulary format %.*s",
+                                    (int)fl, f);
+        } else {
+            const char *eq = memchr(f, '=', fl);
+            size_t k;
+            for (k = 0; eq && k < H_COUNT; k++)
+                if (strlen(header_keys[k]) == (size_t)(eq - f) &&
+                    memcmp(f, header_keys[k], (size_t)(eq - f)) == 0)
+                    break;
+            if (!eq || k == H_COUNT || (seen & (1u << k)) ||
+                !parse_uint(eq + 1, (size_t)(f + fl - eq - 1), &val[k]) || val[k] > INT32_MAX)
+                return st_error_set(err, ST_ERR_FORMAT, path, 1, "bad header field '%.*s'", (int)fl, f);
+            seen |= 1u << k;
+        }
+        field++;
+        a = b + 1;
+    }
+    if (seen != (1u << H_COUNT) - 1)
+        return st_error_set(err, ST_ERR_FORMAT, path, 1, "header lacks a field");
+    if (val[H_TOKENIZER] != ST_TOKENIZER_VERSION)
+        return st_error_set(err, ST_ERR_FORMAT, path, 1,
+                            "vocabulary built with tokenizer version %zu, this is %d", val[H_TOKENIZER],
+                            ST_TOKENIZER_VERSION);
+    cfg->tok.casefold = (int)val[H_CASEFOLD];
+    cfg->tok.negation = (int)val[H_NEGATION];
+    cfg->ngram_min = (int)val[H_NGRAM_MIN];
+    cfg->ngram_max = (int)val[H_NGRAM_MAX];
+    cfg->char_ngram_min = (int)val[H_CHAR_MIN];
+    cfg->char_ngram_max = (int)val[H_CHAR_MAX];
+    cfg->min_df = (int)val[H_MIN_DF];
+    cfg->max_features = (int)val[H_MAX_FEATURES];
+    cfg->sublinear_tf = (int)val[H_SUBLINEAR];
+    if (!config_valid(cfg))
+        return st_error_set(err, ST_ERR_FORMAT, path, 1, "featurizer settings out of range");
+    *n_docs = val[H_N_DOCS];
+    *size = val[H_SIZE];
+    if (*n_docs == 0 || *size == 0)
+        return st_error_set(err, ST_ERR_FORMAT, path, 1, "empty vocabulary");
+    return ST_OK;
+}
+
+st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
+{
+    st_status rc;
+    char *data;
+    size_t dlen;
+    *out = NULL;
+    if ((rc = read_file(path, &data, &dlen)) != ST_OK)
+        return st_error_set(err, rc, path, 0, "cannot read the vocabulary");
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (cloc == (locale_t)0) {
+        rc = ST_ERR_NOMEM;
+        goto out_free_data;
+    }
+    locale_t old = uselocale(cloc);
+    st_vocab *v = calloc(1, sizeof *v);
+    if (!v) {
+        rc = ST_ERR_NOMEM;
+        goto out_restore_locale;
+    }
+    const char *p = data, *end = data + dlen;
+    const char *nl = memchr(p, '\n', dlen);
+    if (!nl) {
+        rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "no header line");
+        goto out_free_vocab;
+    }
+    size_t size = 0;
+    if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, path, err)) != ST_OK)
+        goto out_free_vocab;
+    p = nl + 1;
+    if (size > (size_t)(end - p) / 8 + 1) { /* each line takes at least 8 bytes */
+        rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "size=%zu does not fit the file", size);
+        goto out_free_vocab;
+    }
+    if ((rc = vocab_alloc(v, size, (size_t)(end - p))) != ST_OK)
+        goto out_free_vocab;
+    size_t at = 0, id = 0;
+    long line = 1;
+    while (p < end) {
+        line++;
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e)
+            e = end;
+        const char *t1 = memchr(p, '\t', (size_t)(e - p));
+        const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(e - t1 - 1)) : NULL;
+        const char *t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) : NULL;
+        size_t fid, df;
+        if (!t3) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "expected id, df, idf and term");
+            goto out_free_vocab;
+        }
+        if (!parse_uint(p, (size_t)(t1 - p), &fid) || fid != id + 1 || fid > size) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "id out of order (expected %zu)", id + 1);
+            goto out_free_vocab;
+        }
+        id = fid;
+        if (!parse_uint(t1 + 1, (size_t)(t2 - t1 - 1), &df) || df < 1 || df > v->n_docs) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "df out of range");
+            goto out_free_vocab;
+        }
+        char *dend;
+        double idf = strtod(t2 + 1, &dend);
+        if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
+            goto out_free_vocab;
+        }
+        const char *term = t3 + 1;
+        size_t tl = (size_t)(e - term);
+        int clean = tl > 0 && tl < UINT32_MAX && st_utf8_validate(term, tl, NULL) == ST_OK;
+        for (size_t i = 0; clean && i < tl; i++)
+            clean = (unsigned char)term[i] >= 0x20 && term[i] != 0x7F;
+        if (!clean) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad term");
+            goto out_free_vocab;
+        }
+        if (id > 1 && term_cmp(v->pool + v->off[id - 1], v->len[id - 1], term, tl) >= 0) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "terms not in strictly increasing byte order");
+            goto out_free_vocab;
+        }
+        memcpy(v->pool + at, term, tl);
+        v->pool[at + tl] = '\0';
+        v->off[id] = at;
+        v->len[id] = (uint32_t)tl;
+        v->df[id] = (uint32_t)df;
+        v->idf[id] = idf;
+        at += tl + 1;
+        p = e < end ? e + 1 : end;
+    }
+    if (id != size) {
+        rc = st_error_set(err, ST_ERR_FORMAT, path, line, "%zu terms, header says size=%zu", id, size);
+        goto out_free_vocab;
+    }
+    if ((rc = vocab_index(v)) != ST_OK)
+        goto out_free_vocab;
+    *out = v;
+    v = NULL;
+out_free_vocab:
+    st_vocab_free(&v);
+out_restore_locale:
+    uselocale(old);
+    freelocale(cloc);
+out_free_data:
+    free(data);
+    return rc;
+}

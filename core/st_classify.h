@@ -13,7 +13,17 @@
  * start/end/speaker_start/speaker_end are 0-based Unicode code point offsets into the submitted
  * text, end exclusive (null for given quotes and for quotes without a speaker). label is always the
  * argmax of probabilities (which sum to 1); a model without probabilities gives "probability": null
- * and no "probabilities". */
+ * and no "probabilities". Labels appear in each model's own (libsvm) order, everywhere.
+ * Given quotes have "speaker_method": "none" and "partial"/"unclosed" false.
+ * "explain" (only when asked) lists per task the top terms of the quote's own feature vector by
+ * |contribution| toward the predicted label (st_model_explain), positive = pushes toward it.
+ * Summary: "quotes" counts every quote; "stance"/"sentiment" count predicted labels (every label of
+ * the model present, zeros included); "speakers" lists each distinct speaker string in order of
+ * first appearance (quotes without a speaker are counted in the totals only), with
+ * "hardline_share" = share of that speaker's quotes labelled "hardline" (null when the stance model
+ * has no such label) and "mean_sentiment" = mean over the speaker's quotes of
+ * P(positive) - P(negative), in [-1, 1] (with no probabilities: +1 positive, -1 negative, 0 other).
+ * Object keys are emitted in a fixed order, so the same input gives byte-identical JSON. */
 #ifndef ST_CLASSIFY_H
 #define ST_CLASSIFY_H
 
@@ -27,32 +37,41 @@
 typedef struct st_modelset st_modelset;
 
 /* Loads every task folder under dir that the service uses ("stance" and "sentiment"; both
- * required). refcount starts at 1. Errors: those of st_model_load (err names the folder). */
+ * required). refcount starts at 1. Errors: those of st_model_load (err names the folder).
+ * st_modelset_ref/unref are thread-safe (C11 atomics); the accessors return borrowed models that
+ * live as long as the caller holds a reference. A server that swaps sets must make "read the
+ * current pointer + ref" atomic with respect to the swap (e.g. under a small mutex). */
 st_status st_modelset_load(const char *dir, st_modelset **out, st_error *err);
-st_modelset *st_modelset_ref(st_modelset *s);   /* atomically +1; returns s */
-void st_modelset_unref(st_modelset *s);          /* atomically -1; frees at 0; NULL is fine */
+st_modelset *st_modelset_ref(st_modelset *s); /* atomically +1; returns s */
+void st_modelset_unref(st_modelset *s);       /* atomically -1; frees at 0; NULL is fine */
 const st_model *st_modelset_stance(const st_modelset *s);
 const st_model *st_modelset_sentiment(const st_modelset *s);
 /* {"stance": {meta.json + "version"}, "sentiment": {...}}; new reference. */
 json_t *st_modelset_describe(const st_modelset *s);
 
 typedef struct st_classify_options {
-    int explain;       /* 1: add the top contributing n-grams per quote */
-    size_t explain_k;  /* how many (default 5 when 0) */
+    int explain;      /* 1: add the top contributing n-grams per quote */
+    size_t explain_k; /* how many (default 5 when 0, at most 100) */
 } st_classify_options;
 
-/* Per-thread scratch (featurizer buffers, quote list) reused across calls. */
+/* Per-thread scratch (featurizer buffers, quote list) reused across calls: one classifier must not
+ * be used by two threads at once; any number of classifiers may share one model set.
+ * st_classifier_new: *out is owned by the caller. Errors: ST_ERR_NOMEM.
+ * st_classifier_free: frees *pc (NULL is fine) and sets it to NULL. */
 typedef struct st_classifier st_classifier;
 st_status st_classifier_new(st_classifier **out);
 void st_classifier_free(st_classifier **pc);
 
 /* Extracts and classifies the quotes of text[0..len) (must be valid UTF-8: callers validate and
- * answer 400 otherwise). id may be NULL. *out is a new reference. Errors: ST_ERR_UTF8, ST_ERR_NOMEM. */
+ * answer 400 otherwise). id may be NULL. *out is a new reference. Errors: ST_ERR_UTF8, ST_ERR_NOMEM,
+ * ST_ERR_INVALID (NULL c/set/out). Thread-safe for distinct classifiers; allocates only the JSON
+ * (and scratch while it grows). */
 st_status st_classify_article(st_classifier *c, const st_modelset *set, const char *text, size_t len,
                               const char *id, const st_classify_options *opt, json_t **out);
 
-/* Classifies given quotes (n texts, each valid UTF-8) without extraction; offsets and speakers are
- * null. *out is a new reference in the same shape. Errors: ST_ERR_UTF8, ST_ERR_NOMEM. */
+/* Classifies given quotes (n texts of lens[i] bytes, each valid UTF-8) without extraction; offsets
+ * and speakers are null. *out is a new reference in the same shape. Errors: ST_ERR_UTF8,
+ * ST_ERR_NOMEM, ST_ERR_INVALID. Thread-safe for distinct classifiers. */
 st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const char *const *texts,
                              const size_t *lens, size_t n, const char *id, const st_classify_options *opt,
                              json_t **out);

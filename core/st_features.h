@@ -2,14 +2,21 @@
  *
  * One featurizer, configured by the model's own files, turns a text into a libsvm-ready sparse
  * vector at training and at prediction time, so the two can never disagree.
- *   terms: word n-grams of the tokenizer's tokens, n in [ngram_min, ngram_max], joined with ' ';
- *          optional character n-grams of each token (prefixed "#c:") when char_ngram_max > 0.
+ *   terms: word n-grams of the tokenizer's tokens, n in [ngram_min, ngram_max], joined with ' '
+ *          (n-grams run across clause punctuation; "NOT_" tokens take part like any other);
+ *          optional character n-grams when char_ngram_max > 0: for each token w (without its
+ *          "NOT_" prefix), the code point n-grams of " w " for n in [char_ngram_min,
+ *          char_ngram_max], each prefixed "#c:" (scikit-learn's analyzer="char_wb"; a padded word
+ *          shorter than n gives itself once). No word term contains '#', so the two never clash.
  *   weights: tf-idf with sublinear tf (1 + ln tf) and smooth idf = ln((1 + N) / (1 + df)) + 1
  *          (scikit-learn's TfidfVectorizer convention), then L2 normalisation.
  *   ids:   1-based, assigned in order of sorted term bytes, so a vocabulary is deterministic.
  * Sparse vectors satisfy libsvm's contract: indices 1-based, strictly increasing, no duplicates
  * (repeated terms are summed before weighting), no NaN or Inf; st_svec_to_libsvm adds the -1
- * terminator. */
+ * terminator.
+ * Lookup: an open-addressing hash table (linear probing, load <= 1/2) storing each term's 64-bit
+ * hash, so a probe compares bytes only on a full hash match; n-gram keys are built in the
+ * caller's scratch buffer, never allocated per term. */
 #ifndef ST_FEATURES_H
 #define ST_FEATURES_H
 
@@ -19,10 +26,11 @@
 typedef struct st_featurizer_config {
     st_tokenizer_config tok;
     int ngram_min, ngram_max;           /* word n-grams, 1 <= min <= max <= 3 (default 1, 2) */
-    int char_ngram_min, char_ngram_max; /* 0 = off (default off) */
+    int char_ngram_min, char_ngram_max; /* code points; both 0 = off (default), else 1 <= min <= max <= 8 */
     int min_df;                         /* keep terms in >= min_df training documents (default 2) */
-    int max_features;                   /* keep the most frequent (by df, ties by term); 0 = all */
-    int sublinear_tf;                   /* 1: tf -> 1 + ln(tf) (default 1) */
+    int max_features;                   /* keep the most frequent (by df desc, ties by term bytes) after
+                                           the min_df cut; 0 = all */
+    int sublinear_tf;                   /* 1: tf -> 1 + ln(tf) (default 1); 0: raw counts */
 } st_featurizer_config;
 
 st_featurizer_config st_featurizer_config_default(void);
@@ -36,43 +44,68 @@ typedef struct st_svec {
 } st_svec;
 
 void st_svec_init(st_svec *v);
-void st_svec_free(st_svec *v);
+void st_svec_free(st_svec *v); /* frees the arrays, leaves *v initialised and empty */
+
+/* 1 when v keeps the contract above (n <= cap, indices >= 1 and strictly increasing, values
+ * finite), else 0. For assertions and tests; O(n), no allocation. */
+int st_svec_check(const st_svec *v);
+
+struct svm_node; /* libsvm's {int index; double value;} */
+
+/* Writes v as a libsvm node array into *nodes: v->n nodes then the terminator {-1, 0}. *nodes is
+ * grown with realloc when *cap (in nodes) is below v->n + 1; the caller owns it (free()). An empty
+ * vector gives the terminator alone. Errors: ST_ERR_NOMEM (*nodes and *cap unchanged). */
+st_status st_svec_to_libsvm(const st_svec *v, struct svm_node **nodes, size_t *cap);
 
 /* The vocabulary: term <-> id, document frequency and idf, plus the featurizer config it was built
  * with. Immutable after build/load, so one vocabulary may be shared by any number of threads. */
 typedef struct st_vocab st_vocab;
 
-/* Builds a vocabulary from n_docs texts (texts[i] of lens[i] bytes) under cfg. *out is owned by the
- * caller (st_vocab_free). Errors: ST_ERR_NOMEM, ST_ERR_EMPTY (no term survives min_df). */
+/* Builds a vocabulary from n_docs texts (texts[i] of lens[i] bytes) under cfg (NULL: defaults;
+ * min_df 0 counts as 1). *out is owned by the caller (st_vocab_free). Errors: ST_ERR_NOMEM,
+ * ST_ERR_INVALID (cfg out of its documented ranges), ST_ERR_EMPTY (n_docs == 0, or no term survives
+ * min_df), ST_ERR_TOO_LARGE (a text over ST_TOKENIZE_MAX_BYTES). Deterministic: the same texts
+ * and cfg give the same ids, df and idf on any machine. */
 st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
                          size_t n_docs, st_vocab **out);
 
-/* Writes the vocabulary to path as UTF-8 text: a header line with the config, then one line per id
- * `id<TAB>df<TAB>idf<TAB>term` (idf printed with %.17g, locale-independent). Written to path.tmp
- * and renamed. Errors: ST_ERR_IO. Same vocabulary gives byte-identical files. */
+/* Writes the vocabulary to path as UTF-8 text: a header line with the config,
+ *   stance-vocab<TAB>1<TAB>tokenizer=1<TAB>casefold=1<TAB>negation=1<TAB>ngram_min=1<TAB>ngram_max=2
+ *   <TAB>char_ngram_min=0<TAB>char_ngram_max=0<TAB>min_df=2<TAB>max_features=0<TAB>sublinear_tf=1
+ *   <TAB>n_docs=N<TAB>size=M
+ * then one line per id `id<TAB>df<TAB>idf<TAB>term` (ids 1..M in order, idf printed with %.17g
+ * under a "C" numeric locale object, so any process locale gives the same bytes). Written to
+ * path.tmp and renamed. Errors: ST_ERR_IO. Same vocabulary gives byte-identical files. */
 st_status st_vocab_save(const st_vocab *v, const char *path);
 
-/* Loads a file written by st_vocab_save. Errors: ST_ERR_IO, ST_ERR_FORMAT (err says the line),
- * ST_ERR_NOMEM. */
+/* Loads a file written by st_vocab_save (idf read back bit-exactly) and checks it: ids in order,
+ * terms non-empty, valid UTF-8 and strictly increasing, 1 <= df <= n_docs, idf finite and > 0, the
+ * config in range, the tokenizer version equal to ST_TOKENIZER_VERSION. Errors: ST_ERR_IO,
+ * ST_ERR_FORMAT (err names the file and 1-based line), ST_ERR_NOMEM. err may be NULL. */
 st_status st_vocab_load(const char *path, st_vocab **out, st_error *err);
 
 void st_vocab_free(st_vocab **pv); /* frees *pv (NULL is fine) and sets it to NULL */
 
-size_t st_vocab_size(const st_vocab *v);                       /* number of terms; ids are 1..size */
+size_t st_vocab_size(const st_vocab *v); /* number of terms; ids are 1..size */
 const st_featurizer_config *st_vocab_config(const st_vocab *v);
-const char *st_vocab_term(const st_vocab *v, int id);          /* borrowed; NULL if out of range */
+const char *st_vocab_term(const st_vocab *v, int id); /* borrowed; NULL if out of range */
 double st_vocab_idf(const st_vocab *v, int id);
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len); /* id, or 0 when absent */
+int st_vocab_df(const st_vocab *v, int id); /* training documents holding term id; 0 if out of range */
+size_t st_vocab_n_docs(const st_vocab *v);  /* training documents the vocabulary was built from */
 
 /* Per-thread scratch space for st_featurize: tokens and accumulators reused across calls so the
  * hot path does not allocate once warmed up. */
 typedef struct st_featurize_scratch st_featurize_scratch;
-st_status st_featurize_scratch_new(st_featurize_scratch **out);
-void st_featurize_scratch_free(st_featurize_scratch **ps);
+st_status st_featurize_scratch_new(st_featurize_scratch **out); /* ST_ERR_NOMEM */
+void st_featurize_scratch_free(st_featurize_scratch **ps); /* frees *ps (NULL is fine), sets it to NULL */
 
-/* Turns text[0..len) into the tf-idf vector *out (replacing its contents) under v's config.
- * Terms absent from the vocabulary are ignored; an empty or all-unknown text gives n == 0.
- * Thread-safe for distinct scratch/out. Errors: ST_ERR_NOMEM. */
+/* Turns text[0..len) into the tf-idf vector *out (replacing its contents) under v's config:
+ * value = (1 + ln tf) * idf (tf * idf without sublinear_tf), tf counting the term's occurrences in
+ * the text, then the vector is scaled to unit L2 norm. Terms absent from the vocabulary are
+ * ignored; an empty or all-unknown text gives n == 0. No allocation once scratch and out have
+ * grown to the text's size. Thread-safe for distinct scratch/out. Errors: ST_ERR_NOMEM,
+ * ST_ERR_TOO_LARGE (len > ST_TOKENIZE_MAX_BYTES); out->n is 0 after an error. */
 st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *scratch,
                        st_svec *out);
 

@@ -1,21 +1,44 @@
 /* st_tokenize.h - the tokenizer shared by training and prediction.
  *
- * Pipeline over one text (UTF-8 bytes in, tokens out):
- *   invalid bytes -> U+FFFD; NFC (utf8proc); deletion of U+00AD soft hyphen, U+FEFF BOM, U+200C/D
- *   outside emoji ZWJ sequences; apostrophe variants (U+2019 U+2018 U+02BC U+0060 U+00B4 between
- *   letters) -> '\''; Unicode case folding (utf8proc, never tolower() on bytes); words are runs of
- *   letters, digits and marks, with inner '\'' and inner single hyphens kept ("won't",
- *   "well-known"); dashes (U+2012-U+2015, "--") and every other punctuation or space (NBSP, U+202F,
- *   U+2009, U+3000, U+200B...) separate words; an emoji with its modifiers and ZWJ sequence is one
- *   token; possessive "'s" and a trailing "'" are dropped ("ministers'" -> "ministers").
- *   Negation scope: after a negator ("not", "no", "never", "nobody", "nothing", "cannot", "n't"
- *   forms...), following words up to the next clause punctuation (. , ; : ! ? and dashes) get the
- *   prefix "NOT_" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002).
- * Output is independent of the process locale. */
+ * Pipeline over one text (UTF-8 bytes in, tokens out), one left-to-right pass:
+ *   - invalid bytes decode to U+FFFD, which separates words (so it never appears in a token);
+ *   - deleted (the word continues across them): U+00AD soft hyphen, U+FEFF BOM, U+200C/U+200D
+ *     outside emoji ZWJ sequences, and every other format character (category Cf: U+2060, bidi
+ *     marks...) except U+200B; so "refer\u00ADendum" -> "referendum";
+ *   - apostrophe variants U+2019 U+2018 U+02BC U+0060 U+00B4 and '\'' are kept as '\'' when they
+ *     stand between two word characters ("won’t" -> "won't"), dropped otherwise;
+ *   - a word is a run of letters and digits (categories L*, N*) with marks (M*) inside it and with
+ *     inner '\'' and inner single hyphens ('-', U+2010, U+2011, U+05BE, U+FE63, U+FF0D, written
+ *     '-') kept ("won't", "well-known", "aura-t-il");
+ *   - NFC (utf8proc) and Unicode case folding (utf8proc, never tolower() on bytes) of each word
+ *     that holds a non-ASCII byte; ASCII words only map A-Z to a-z (which is their case folding);
+ *   - possessive "'s" and a trailing "'" are dropped ("minister's" -> "minister",
+ *     "ministers'" -> "ministers"; "it's" -> "it");
+ *   - dashes (category Pd: U+2012-U+2015..., "--", a hyphen that is not inside a word) and every
+ *     other punctuation, symbol or space (NBSP, U+202F, U+2009, U+3000, U+200B...) separate words;
+ *   - an emoji (an extended grapheme cluster, UAX #29, that starts with an Extended_Pictographic or
+ *     Regional_Indicator code point: modifiers, VS16 and ZWJ sequences included) is one token,
+ *     copied as is;
+ *   - E13(d) repair: "won ’t" / "didn 't" (only spaces between a token ending in 'n' and an
+ *     apostrophe followed by a lone "t") are joined into "won't" / "didn't";
+ *   - negation scope: after a negator (a token equal to not, no, nor, never, none, nobody, nothing,
+ *     nowhere, noone, neither, cannot, or an apostrophe-less form cant, dont, wont, isnt, arent,
+ *     wasnt, werent, doesnt, didnt, hasnt, havent, hadnt, couldnt, shouldnt, wouldnt, mustnt,
+ *     neednt, aint, or any token ending in "n't"), the following tokens up to the next clause
+ *     punctuation (. , ; : ! ? ‼ … ¡ ¿, their CJK/full-width/Arabic/Greek forms, and dashes) get
+ *     the prefix "NOT_" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002). The negator itself is
+ *     not prefixed unless it is already inside a scope. "NOT_" never collides with a word, since
+ *     '_' always separates words.
+ * Every token is non-empty, valid UTF-8 and holds no space, control or format character.
+ * Output is independent of the process locale (no <ctype.h>, no locale-aware calls). */
 #ifndef ST_TOKENIZE_H
 #define ST_TOKENIZE_H
 
 #include "st_common.h"
+
+/* Bumped whenever the token stream for some input changes; saved with every vocabulary so a model
+ * is never used with a tokenizer it was not trained with. */
+#define ST_TOKENIZER_VERSION 1
 
 typedef struct st_tokenizer_config {
     int casefold; /* 1: Unicode case folding (default 1) */
@@ -35,14 +58,20 @@ typedef struct st_tokens {
     uint32_t *off;
     uint32_t *len;
     size_t n, cap;
+    int32_t *cps; /* private scratch (code points of the word being normalised) */
+    size_t cps_cap;
 } st_tokens;
 
-void st_tokens_init(st_tokens *t);     /* zero state, no allocation */
-void st_tokens_free(st_tokens *t);     /* frees buffers, leaves *t initialised and empty */
+/* Largest text st_tokenize accepts, in bytes (token offsets are 32-bit). */
+#define ST_TOKENIZE_MAX_BYTES ((size_t)1 << 30)
+
+void st_tokens_init(st_tokens *t); /* zero state, no allocation */
+void st_tokens_free(st_tokens *t); /* frees buffers, leaves *t initialised and empty */
 
 /* Tokenizes text[0..len) (any bytes; invalid UTF-8 is replaced, never read past len) into out,
- * replacing its previous contents. Errors: ST_ERR_NOMEM (out keeps a valid, possibly partial,
- * state). Thread-safe for distinct `out`. */
+ * replacing its previous contents. cfg NULL means the defaults. Errors: ST_ERR_NOMEM (out keeps a
+ * valid, possibly partial, state), ST_ERR_TOO_LARGE (len > ST_TOKENIZE_MAX_BYTES; out is empty).
+ * Allocates only while out's buffers grow. Thread-safe for distinct `out`. */
 st_status st_tokenize(const st_tokenizer_config *cfg, const char *text, size_t len, st_tokens *out);
 
 #endif

@@ -1,12 +1,641 @@
-/* test_quotes.c - being written */
+/* test_quotes.c - quote extraction and speaker attribution (core/st_quotes.h).
+ *
+ * `test_quotes` runs the project's own cases (original texts, one per rule and per fixed fault).
+ * `test_quotes --shared` runs what needs ../shared: every case of cases/quote-cases.jsonl (compared
+ * after NFC and ASCII-whitespace collapsing, as cases/README.md suggests), the seed article, and
+ * extraction over all BBC articles with span invariants; it exits 77 (skipped) when shared/ is
+ * absent. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <cmocka.h>
-static void placeholder(void **state) { (void)state; skip(); }
-int main(void)
+#include <jansson.h>
+#include <utf8proc.h>
+
+#include "st_quotes.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef struct want {
+    const char *quote;
+    const char *speaker; /* NULL: no speaker */
+} want;
+
+static void extract(const char *text, st_quotes *q)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    st_quotes_init(q);
+    assert_int_equal(st_quotes_extract(text, strlen(text), q), ST_OK);
+}
+
+static void print_quotes(const st_quotes *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        print_message("  got [%s] -> %s (%s)\n", q->items[i].text, q->items[i].speaker ? q->items[i].speaker : "null",
+                      st_speaker_method_name(q->items[i].method));
+}
+
+/* Checks that text gives exactly the n quotes of w, in order. */
+static void expect(const char *text, const want *w, size_t n)
+{
+    st_quotes q;
+    extract(text, &q);
+    if (q.n != n)
+        print_quotes(&q);
+    assert_int_equal(q.n, n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(q.items[i].text, w[i].quote) != 0)
+            print_quotes(&q);
+        assert_string_equal(q.items[i].text, w[i].quote);
+        assert_int_equal(q.items[i].text_len, strlen(w[i].quote));
+        if (w[i].speaker) {
+            if (!q.items[i].speaker)
+                print_quotes(&q);
+            assert_non_null(q.items[i].speaker);
+            assert_string_equal(q.items[i].speaker, w[i].speaker);
+            assert_true(q.items[i].speaker_start < q.items[i].speaker_end);
+            assert_true(q.items[i].speaker_end <= strlen(text));
+        } else {
+            if (q.items[i].speaker)
+                print_quotes(&q);
+            assert_null(q.items[i].speaker);
+            assert_int_equal(q.items[i].method, ST_SPEAKER_NONE);
+        }
+    }
+    st_quotes_free(&q);
+}
+
+#define EXPECT(text, ...)                                                                                             \
+    do {                                                                                                              \
+        const want w_[] = {__VA_ARGS__};                                                                              \
+        expect(text, w_, sizeof w_ / sizeof w_[0]);                                                                   \
+    } while (0)
+
+static void expect_none(const char *text)
+{
+    st_quotes q;
+    extract(text, &q);
+    if (q.n)
+        print_quotes(&q);
+    assert_int_equal(q.n, 0);
+    st_quotes_free(&q);
+}
+
+/* The first quote whose text is t. */
+static const st_quote *find_quote(const st_quotes *q, const char *t)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (strcmp(q->items[i].text, t) == 0)
+            return &q->items[i];
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- marks and pairing */
+
+static void test_straight_and_curly(void **state)
+{
+    (void)state;
+    EXPECT("\"The ferry will sail at noon,\" Captain Rosa Imbert said.", {"The ferry will sail at noon", "Rosa Imbert"});
+    EXPECT("“The ferry will sail at noon,” Captain Rosa Imbert said.", {"The ferry will sail at noon", "Rosa Imbert"});
+}
+
+static void test_multi_paragraph_reopen(void **state)
+{
+    (void)state;
+    EXPECT("Lighthouse keeper Anneli Strand spoke first.\n\n“The lamp needs a new lens. We asked twice.\n\n“Nobody "
+           "answered.”\n\nThe meeting ended at nine.",
+           {"The lamp needs a new lens. We asked twice.\n\nNobody answered.", NULL});
+    /* with a cue: the whole run belongs to the speaker */
+    EXPECT("Anneli Strand said: “The lamp needs a new lens.\n\n“Nobody answered.”",
+           {"The lamp needs a new lens.\n\nNobody answered.", "Anneli Strand"});
+}
+
+static void test_joined_paragraphs_reopen(void **state)
+{
+    (void)state;
+    /* paragraphs joined by a space keep their reopening mark: one quote */
+    EXPECT("Coach Ivo Marek said: \"We played well in the first half. \"The second half was a different story.\" "
+           "The club is fourth.",
+           {"We played well in the first half. The second half was a different story.", "Ivo Marek"});
+}
+
+static void test_unclosed_stops_at_paragraph(void **state)
+{
+    (void)state;
+    st_quotes q;
+    extract("Warden Lotte Haas said, “the gate stays shut until spring\n\nThe road was closed in May.", &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].text, "the gate stays shut until spring");
+    assert_int_equal(q.items[0].unclosed, 1);
+    assert_string_equal(q.items[0].speaker, "Lotte Haas");
+    st_quotes_free(&q);
+}
+
+static void test_apostrophes_are_not_quotes(void **state)
+{
+    (void)state;
+    EXPECT("The farmers’ union met. “We’ll keep the ’90s rules and the drivers’ hours,” said Pia Lund.",
+           {"We’ll keep the ’90s rules and the drivers’ hours", "Pia Lund"});
+    EXPECT("The farmers' union met. \"We'll keep the '90s rules,\" said Pia Lund.",
+           {"We'll keep the '90s rules", "Pia Lund"});
+    expect_none("The bakers’ guild and the ’tween years aren’t news. O’Neill’s shop didn’t open.");
+}
+
+static void test_nested_quotes_stay_inside(void **state)
+{
+    (void)state;
+    EXPECT("“My neighbour told me, ‘Keep the teachers’ notes,’ and I did,” said Ruth Amsel.",
+           {"My neighbour told me, ‘Keep the teachers’ notes,’ and I did", "Ruth Amsel"});
+    EXPECT("\"He shouted 'stop' twice,\" Tomas Berg said.", {"He shouted 'stop' twice", "Tomas Berg"});
+}
+
+static void test_single_quotes_as_quotes(void **state)
+{
+    (void)state;
+    EXPECT("‘The bridge is safe,’ engineer Olga Berin said.", {"The bridge is safe", "Olga Berin"});
+}
+
+static void test_guillemets_and_low_quotes(void **state)
+{
+    (void)state;
+    EXPECT("La ministre, Odile Farge, a déclaré\u00a0: «\u00a0Le port rouvrira demain.\u00a0»",
+           {"Le port rouvrira demain.", "Odile Farge"});
+    EXPECT("Die Sprecherin Lena Vogt sagte: „Wir prüfen das.“", {"Wir prüfen das.", "Lena Vogt"});
+    EXPECT("Der Minister Karl Brand sagte: »Das Projekt kommt.«", {"Das Projekt kommt.", "Karl Brand"});
+    /* a » bullet opens nothing */
+    expect_none("» Punkt 3: Haushalt\n» Punkt 4: Verschiedenes");
+}
+
+static void test_wrong_kind_and_missing_space(void **state)
+{
+    (void)state;
+    /* the closer typed as an opener */
+    EXPECT("“The pier is closed“ said harbour master Ines Kolar.", {"The pier is closed", "Ines Kolar"});
+    /* no space before the straight opener */
+    EXPECT("It rained.\"We stay open,\" manager Dag Olsen said.", {"We stay open", "Dag Olsen"});
+}
+
+static void test_doubled_apostrophes(void **state)
+{
+    (void)state;
+    EXPECT("''We will appeal,'' said Marta Quinn, the union lawyer.", {"We will appeal", "Marta Quinn"});
+}
+
+static void test_degenerate_inputs(void **state)
+{
+    (void)state;
+    st_quotes q;
+    st_quotes_init(&q);
+    assert_int_equal(st_quotes_extract("", 0, &q), ST_OK);
+    assert_int_equal(q.n, 0);
+    assert_int_equal(st_quotes_extract(NULL, 0, &q), ST_OK);
+    assert_int_equal(q.n, 0);
+    st_quotes_free(&q);
+    expect_none("\"");
+    expect_none("\"\"=");
+    expect_none("“”");
+    expect_none("« »");
+    /* invalid bytes never start or end a quote and are never read past len */
+    const char bad[] = {'"', (char)0xE2, (char)0x80, '"', ' ', (char)0xFF, '"', 'a'};
+    extract("", &q);
+    assert_int_equal(st_quotes_extract(bad, sizeof bad, &q), ST_OK);
+    for (size_t i = 0; i < q.n; i++)
+        assert_true(q.items[i].end <= sizeof bad);
+    st_quotes_free(&q);
+}
+
+/* ---------------------------------------------------------------- cues */
+
+static void test_cue_verbs(void **state)
+{
+    (void)state;
+    EXPECT("“Prices will fall,” Ada Morrow told reporters.", {"Prices will fall", "Ada Morrow"});
+    EXPECT("“Prices will fall,” Ada Morrow warned.", {"Prices will fall", "Ada Morrow"});
+    EXPECT("“Prices will fall,” Ada Morrow insisted on Monday.", {"Prices will fall", "Ada Morrow"});
+    EXPECT("“Prices will fall,” Ada Morrow grumbled.", {"Prices will fall", "Ada Morrow"});
+    EXPECT("Ada Morrow wrote: “Prices will fall.”", {"Prices will fall.", "Ada Morrow"});
+    EXPECT("Ada Morrow tweeted: “Prices will fall.”", {"Prices will fall.", "Ada Morrow"});
+    EXPECT("Ada Morrow posted on X: “Prices will fall.”", {"Prices will fall.", "Ada Morrow"});
+    EXPECT("As Ada Morrow put it, “prices will fall.”", {"prices will fall.", "Ada Morrow"});
+    EXPECT("“Prices will fall,” argued Ada Morrow.", {"Prices will fall", "Ada Morrow"});
+}
+
+static void test_inverted_and_titles(void **state)
+{
+    (void)state;
+    EXPECT("“We need more buses,” said Transport Minister Jonas Pell.", {"We need more buses", "Jonas Pell"});
+    EXPECT("“We need more buses,” said council leader Jonas Pell.", {"We need more buses", "Jonas Pell"});
+    EXPECT("“We need more buses,” said the minister.", {"We need more buses", "minister"});
+}
+
+static void test_appositive(void **state)
+{
+    (void)state;
+    EXPECT("Edda Lind, a retired judge, said: “The ruling stands.”", {"The ruling stands.", "Edda Lind"});
+    EXPECT("“The ruling stands,” the clerk, Edda Lind, said.", {"The ruling stands", "Edda Lind"});
+}
+
+static void test_according_to_and_orgs(void **state)
+{
+    (void)state;
+    EXPECT("According to the Northern Rail Board, the line “will reopen in June”.",
+           {"will reopen in June", "Northern Rail Board"});
+    EXPECT("“The line will reopen in June,” according to the Northern Rail Board.",
+           {"The line will reopen in June", "Northern Rail Board"});
+    EXPECT("Kessel Town Council said it was “deeply concerned by the delay”.",
+           {"deeply concerned by the delay", "Kessel Town Council"});
+}
+
+static void test_colon_and_dash(void **state)
+{
+    (void)state;
+    EXPECT("Mayor Ilka Dorn: “We will rebuild the square.”", {"We will rebuild the square.", "Ilka Dorn"});
+    EXPECT("“We will rebuild the square.” — Ilka Dorn, mayor", {"We will rebuild the square.", "Ilka Dorn"});
+}
+
+static void test_unnamed_descriptor(void **state)
+{
+    (void)state;
+    EXPECT("“The plan is on track,” a spokeswoman for Mayor Ilka Dorn said.",
+           {"The plan is on track", "spokeswoman for Mayor Ilka Dorn"});
+    EXPECT("“The plan is on track,” one engineer said.", {"The plan is on track", "one engineer"});
+}
+
+static void test_pronoun_and_surname(void **state)
+{
+    (void)state;
+    EXPECT("Senator Maren Holt arrived late. “The vote is tomorrow,” she said. “We have the numbers,” Holt added.",
+           {"The vote is tomorrow", "Maren Holt"}, {"We have the numbers", "Maren Holt"});
+    /* the speaker is the fullest name of the article, even when named in full only later */
+    EXPECT("“We will win,” Holt said. Maren Holt has led the party since 2019.", {"We will win", "Maren Holt"});
+    /* the pronoun keeps its own mention */
+    st_quotes q;
+    const char *t = "Judge Per Aune spoke. “Case closed,” he said.";
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].speaker, "Per Aune");
+    assert_int_equal(q.items[0].method, ST_SPEAKER_PRONOUN);
+    assert_int_equal(q.items[0].speaker_end - q.items[0].speaker_start, 2);
+    assert_memory_equal(t + q.items[0].speaker_start, "he", 2);
+    st_quotes_free(&q);
+}
+
+static void test_continuation_and_orphans(void **state)
+{
+    (void)state;
+    EXPECT("“The dam is sound,” said engineer Vera Sol.\n\n“We checked every joint.”",
+           {"The dam is sound", "Vera Sol"}, {"We checked every joint.", "Vera Sol"});
+    EXPECT("“The dam is sound,” said engineer Vera Sol.\n\nThe river fell overnight.\n\n“We checked every joint.”",
+           {"The dam is sound", "Vera Sol"}, {"We checked every joint.", NULL});
+    EXPECT("“The dam is sound,” Vera Sol said. “We checked every joint.”", {"The dam is sound", "Vera Sol"},
+           {"We checked every joint.", "Vera Sol"});
+}
+
+static void test_split_quote(void **state)
+{
+    (void)state;
+    EXPECT("“First,” Rolf Ekman said, “we fix the roof.”", {"First", "Rolf Ekman"}, {"we fix the roof.", "Rolf Ekman"});
+}
+
+static void test_scare_quotes_and_nicknames(void **state)
+{
+    (void)state;
+    expect_none("The so-called “green corridor” opened on Friday near the harbour.");
+    expect_none("Boxer Tom “The Hammer” Velde retired.");
+    expect_none("The band played “Northern Lights” twice before the storm.");
+}
+
+static void test_partial_quote(void **state)
+{
+    (void)state;
+    st_quotes q;
+    extract("Finance chief Oda Rask warned that the budget “will not survive the winter”.", &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].text, "will not survive the winter");
+    assert_string_equal(q.items[0].speaker, "Oda Rask");
+    assert_int_equal(q.items[0].partial, 1);
+    st_quotes_free(&q);
+    extract("Oda Rask said: “The budget is fine.”", &q);
+    assert_int_equal(q.n, 1);
+    assert_int_equal(q.items[0].partial, 0);
+    st_quotes_free(&q);
+}
+
+static void test_negated_speech(void **state)
+{
+    (void)state;
+    expect_none("Oda Rask never said “the budget is fine” at the hearing.");
+    expect_none("Oda Rask would not say “the budget is fine” in public.");
+}
+
+static void test_duplicates_once(void **state)
+{
+    (void)state;
+    EXPECT("“We are ready,” Nils Aho said.\n\n“We are ready,” Nils Aho said.", {"We are ready", "Nils Aho"});
+}
+
+static void test_offsets_are_bytes(void **state)
+{
+    (void)state;
+    const char *t = "Zoë Ærø said: “Ça va.”";
+    st_quotes q;
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_memory_equal(t + q.items[0].start, "Ça va.", strlen("Ça va."));
+    assert_int_equal(q.items[0].end - q.items[0].start, strlen("Ça va."));
+    assert_memory_equal(t + q.items[0].speaker_start, "Zoë Ærø", strlen("Zoë Ærø"));
+    st_quotes_free(&q);
+}
+
+static void test_method_names(void **state)
+{
+    (void)state;
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_NONE), "none");
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_CUE), "cue");
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_PRONOUN), "pronoun");
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_CONTINUATION), "continuation");
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_ACCORDING_TO), "according_to");
+    assert_string_equal(st_speaker_method_name(ST_SPEAKER_CONTEXT), "context");
+}
+
+static void test_reuse_out(void **state)
+{
+    (void)state;
+    st_quotes q;
+    extract("“One,” Ann Vik said.", &q);
+    assert_int_equal(q.n, 1);
+    assert_int_equal(st_quotes_extract("No quotes here.", 15, &q), ST_OK);
+    assert_int_equal(q.n, 0);
+    st_quotes_free(&q);
+}
+
+/* ---------------------------------------------------------------- shared data */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) {
+        b[n] = '\0';
+        *len = (size_t)n;
+    }
+    return b;
+}
+
+/* NFC, then runs of ASCII whitespace collapsed to one space, ends trimmed. Caller frees. */
+static char *canon(const char *s)
+{
+    char *n = (char *)utf8proc_NFC((const utf8proc_uint8_t *)s);
+    assert_non_null(n);
+    size_t w = 0;
+    int sp = 0;
+    for (size_t r = 0; n[r]; r++) {
+        char c = n[r];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            sp = 1;
+            continue;
+        }
+        if (sp && w > 0)
+            n[w++] = ' ';
+        sp = 0;
+        n[w++] = c;
+    }
+    n[w] = '\0';
+    return n;
+}
+
+static int canon_equal(const char *a, const char *b)
+{
+    char *x = canon(a), *y = canon(b);
+    int eq = strcmp(x, y) == 0;
+    free(x);
+    free(y);
+    return eq;
+}
+
+static void test_shared_cases(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *root;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/cases/quote-cases.jsonl", ST_SHARED_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0;
+    int cases = 0, failed = 0;
+    while (getline(&line, &cap, f) > 0) {
+        root = json_loads(line, 0, &err);
+        assert_non_null(root);
+        const char *id = json_string_value(json_object_get(root, "id"));
+        json_t *jt = json_object_get(root, "text");
+        json_t *exp = json_object_get(root, "expected");
+        st_quotes q;
+        st_quotes_init(&q);
+        assert_int_equal(st_quotes_extract(json_string_value(jt), json_string_length(jt), &q), ST_OK);
+        int ok = q.n == json_array_size(exp);
+        for (size_t i = 0; ok && i < q.n; i++) {
+            json_t *e = json_array_get(exp, i);
+            json_t *sp = json_object_get(e, "speaker");
+            ok = canon_equal(q.items[i].text, json_string_value(json_object_get(e, "quote")));
+            if (ok && json_is_string(sp))
+                ok = q.items[i].speaker && canon_equal(q.items[i].speaker, json_string_value(sp));
+            else if (ok)
+                ok = q.items[i].speaker == NULL;
+        }
+        cases++;
+        if (!ok) {
+            failed++;
+            print_message("case %s failed\n", id);
+            print_quotes(&q);
+        }
+        st_quotes_free(&q);
+        json_decref(root);
+    }
+    free(line);
+    fclose(f);
+    assert_true(cases >= 11);
+    assert_int_equal(failed, 0);
+    /* E03c also holds for the empty string and a lone mark (in the own tests too) */
+}
+
+static void test_seed_article(void **state)
+{
+    (void)state;
+    char path[1024];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/seeds/000_3c68d103f99c1bde.txt", ST_SHARED_DIR);
+    char *text = read_file(path, &len);
+    assert_non_null(text);
+    st_quotes q;
+    st_quotes_init(&q);
+    assert_int_equal(st_quotes_extract(text, len, &q), ST_OK);
+    static const struct {
+        const char *prefix, *speaker;
+    } want_[] = {
+        {"We remain absolutely committed", "spokesperson for British Prime Minister Keir Starmer"},
+        {"We\xe2\x80\x99ve issued a very explicit proposal", "JD Vance"},
+        {"Ukraine is ready to negotiate \xe2\x80\x93 but not to surrender.", "Yulia Svyrydenko"},
+        {"A full ceasefire", "Yulia Svyrydenko"},
+        {"If Russia opts", "Yulia Svyrydenko"},
+        {"The talks are drifting", "one diplomat"},
+        {"Each party is positioning itself", "one diplomat"},
+        {"The sanctions are leverage", "one EU official"},
+        {"They\xe2\x80\x99re not being lifted", "one EU official"},
+        {"Without a clear and unified position", "one senior European official"},
+    };
+    for (size_t k = 0; k < sizeof want_ / sizeof want_[0]; k++) {
+        const st_quote *hit = NULL;
+        for (size_t i = 0; i < q.n && !hit; i++)
+            if (strncmp(q.items[i].text, want_[k].prefix, strlen(want_[k].prefix)) == 0)
+                hit = &q.items[i];
+        if (!hit || !hit->speaker || strcmp(hit->speaker, want_[k].speaker) != 0) {
+            print_message("seed: %s\n", want_[k].prefix);
+            print_quotes(&q);
+        }
+        assert_non_null(hit);
+        assert_non_null(hit->speaker);
+        assert_string_equal(hit->speaker, want_[k].speaker);
+        assert_int_equal(hit->partial, 0);
+    }
+    /* "she" resolves to Svyrydenko, through the pronoun's own mention */
+    const st_quote *cf = NULL;
+    for (size_t i = 0; i < q.n; i++)
+        if (strncmp(q.items[i].text, "A full ceasefire", 16) == 0)
+            cf = &q.items[i];
+    assert_int_equal(cf->method, ST_SPEAKER_PRONOUN);
+    assert_memory_equal(text + cf->speaker_start, "she", 3);
+    /* scare quotes are partial quotes or no quotes */
+    const char *scare[] = {"substantive.", "optimistic", "full and unconditional ceasefire"};
+    for (size_t k = 0; k < 3; k++) {
+        const st_quote *s = find_quote(&q, scare[k]);
+        if (s)
+            assert_int_equal(s->partial, 1);
+    }
+    /* the sentences around the quotes are in no quote */
+    assert_null(find_quote(&q, "Key disagreements remain unresolved."));
+    st_quotes_free(&q);
+    free(text);
+}
+
+static int utf8_boundary(const char *s, size_t len, size_t off)
+{
+    return off == len || ((unsigned char)s[off] & 0xC0) != 0x80;
+}
+
+static void test_bbc_corpus(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/bbc-news/articles.jsonl", ST_SHARED_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0;
+    size_t articles = 0, total = 0, with_speaker = 0;
+    st_quotes q;
+    st_quotes_init(&q);
+    while (getline(&line, &cap, f) > 0) {
+        json_error_t err;
+        json_t *root = json_loads(line, 0, &err);
+        assert_non_null(root);
+        json_t *jt = json_object_get(root, "text");
+        const char *s = json_string_value(jt);
+        size_t len = json_string_length(jt);
+        assert_int_equal(st_quotes_extract(s, len, &q), ST_OK);
+        for (size_t i = 0; i < q.n; i++) {
+            const st_quote *x = &q.items[i];
+            assert_true(x->start < x->end);
+            assert_true(x->end <= len);
+            assert_true(utf8_boundary(s, len, x->start));
+            assert_true(utf8_boundary(s, len, x->end));
+            assert_non_null(x->text);
+            assert_true(x->text_len > 0 && x->text_len <= x->end - x->start);
+            if (x->speaker) {
+                with_speaker++;
+                assert_true(x->speaker_start < x->speaker_end);
+                assert_true(x->speaker_end <= len);
+                assert_true(utf8_boundary(s, len, x->speaker_start));
+                assert_true(utf8_boundary(s, len, x->speaker_end));
+                assert_true(x->method != ST_SPEAKER_NONE);
+            } else {
+                assert_int_equal(x->method, ST_SPEAKER_NONE);
+            }
+        }
+        total += q.n;
+        articles++;
+        json_decref(root);
+    }
+    st_quotes_free(&q);
+    free(line);
+    fclose(f);
+    print_message("bbc: %zu articles, %zu quotes, %zu with a speaker\n", articles, total, with_speaker);
+    assert_int_equal(articles, 2225);
+    /* BBC news quotes a lot: a few quotes per article on average, most attributed */
+    assert_true(total > 4000 && total < 20000);
+    assert_true(with_speaker * 10 > total * 7);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/cases/quote-cases.jsonl", ST_SHARED_DIR);
+        if (access(path, R_OK) != 0) {
+            printf("skipped: %s is absent (needs the shared/ folder beside the project)\n", path);
+            return 77;
+        }
+        const struct CMUnitTest shared[] = {
+            cmocka_unit_test(test_shared_cases),
+            cmocka_unit_test(test_seed_article),
+            cmocka_unit_test(test_bbc_corpus),
+        };
+        return cmocka_run_group_tests_name("quotes_shared", shared, NULL, NULL);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_straight_and_curly),
+        cmocka_unit_test(test_multi_paragraph_reopen),
+        cmocka_unit_test(test_joined_paragraphs_reopen),
+        cmocka_unit_test(test_unclosed_stops_at_paragraph),
+        cmocka_unit_test(test_apostrophes_are_not_quotes),
+        cmocka_unit_test(test_nested_quotes_stay_inside),
+        cmocka_unit_test(test_single_quotes_as_quotes),
+        cmocka_unit_test(test_guillemets_and_low_quotes),
+        cmocka_unit_test(test_wrong_kind_and_missing_space),
+        cmocka_unit_test(test_doubled_apostrophes),
+        cmocka_unit_test(test_degenerate_inputs),
+        cmocka_unit_test(test_cue_verbs),
+        cmocka_unit_test(test_inverted_and_titles),
+        cmocka_unit_test(test_appositive),
+        cmocka_unit_test(test_according_to_and_orgs),
+        cmocka_unit_test(test_colon_and_dash),
+        cmocka_unit_test(test_unnamed_descriptor),
+        cmocka_unit_test(test_pronoun_and_surname),
+        cmocka_unit_test(test_continuation_and_orphans),
+        cmocka_unit_test(test_split_quote),
+        cmocka_unit_test(test_scare_quotes_and_nicknames),
+        cmocka_unit_test(test_partial_quote),
+        cmocka_unit_test(test_negated_speech),
+        cmocka_unit_test(test_duplicates_once),
+        cmocka_unit_test(test_offsets_are_bytes),
+        cmocka_unit_test(test_method_names),
+        cmocka_unit_test(test_reuse_out),
+    };
+    return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

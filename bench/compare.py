@@ -1,0 +1,376 @@
+#!/usr/bin/python3
+"""The benchmark: our trainer and predictor against scikit-learn and fastText, in one run, on the
+same train/test splits of the real data in ../shared/data, plus prediction throughput against
+scikit-learn's transform+predict and libsvm's svm-predict.
+
+    /usr/bin/python3 bench/compare.py            (the whole benchmark; ~15 minutes on 2 cores)
+
+Options: --build DIR (default build-bench/, configured and built when stale), --bin DIR (prebuilt
+programs instead), --data DIR (default
+../shared/data beside the project), --datasets a,b (a subset, by the names in DATASETS),
+--ours-opts "..." (extra stance-train options for every dataset), --tune (choose among TUNE_CONFIGS
+per dataset by the trainer's own CV macro-F1 on train), --skip-predict / --skip-quality, --out FILE
+(default bench/results/latest.md; also FILE with .json), --work DIR (keep the models and files).
+
+Per dataset: macro-F1 on the official test file for
+  ours      stance-train --task NAME -o DIR TRAIN; stance-eval DIR/NAME TEST --json (macro_f1);
+            training time = wall time of stance-train; prediction = stance-bench-predict over TEST
+  sklearn   bench/sklearn_baseline.py: TfidfVectorizer(word 1-2-grams, sublinear tf) + LinearSVC, C by
+            stratified 5-fold CV (macro-F1) over 0.01..10; time = GridSearchCV fit; prediction =
+            best pipeline's predict (transform + predict) over TEST, best of 3
+  fastText  fasttext supervised -wordNgrams 2 -epoch 25 -thread 1 on the training lines shuffled with
+            a fixed seed, text normalised as in fastText's own tutorial (punctuation split off,
+            lower-cased); macro-F1 from `fasttext predict`; time = wall time of `fasttext supervised`
+            (it writes its ~800 MB .bin); prediction = wall time of `fasttext predict` over the test
+            lines repeated to 50,000 minus that of predicting one line (the model load)
+Prediction: default models (stance-train datasets/ into a temp dir) and scikit-learn pipelines trained
+on datasets/stance and datasets/sentiment, over the same quotes (all test texts of the datasets):
+our stance + sentiment (tokenize + features + decision values + probabilities) against
+scikit-learn's transform + predict of the two pipelines; and the stance model alone against
+`svm-predict -b 1` on the same vectors (written by stance-bench-predict --dump-libsvm), whose labels
+must all equal ours.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import sklearn_baseline  # noqa: E402  (needs /usr/bin/python3's scikit-learn)
+
+# name -> folder under --data holding train.tsv and test.tsv (the official/main splits).
+DATASETS = [
+    ("un-quadclass/binary", "un-quadclass/binary"),
+    ("unscon-conflict", "unscon-conflict"),
+    ("fomc-hawkish-dovish", "fomc-hawkish-dovish"),
+    ("newsmtsc", "newsmtsc"),
+    ("nyt-editorial-sentiment", "nyt-editorial-sentiment"),
+    ("stanford-politeness", "stanford-politeness"),
+    ("rt-polarity", "rt-polarity"),
+]
+SEED = 1
+FT_TIMING_LINES = 50000  # fastText's throughput is timed over the test lines repeated to this many
+# Candidate stance-train settings for --tune, chosen per dataset by CV macro-F1 on train only.
+TUNE_CONFIGS = [
+    [],
+    ["--min-df", "1"],
+]
+
+
+def log(msg):
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def run(cmd, **kw):
+    """Runs cmd (a list); returns (CompletedProcess, wall seconds). Raises on a non-zero exit."""
+    t0 = time.perf_counter()
+    kw.setdefault("stdout", subprocess.PIPE)
+    p = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, **kw)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s%s" % (shlex.join(cmd), p.returncode, (p.stdout or "")[-3000:],
+                                                      p.stderr[-3000:]))
+    return p, dt
+
+
+def build(build_dir):
+    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
+        run(["cmake", "-S", ROOT, "-B", build_dir, "-DST_TESTS=OFF"])
+    run(["cmake", "--build", build_dir, "-j2", "--target", "stance-train", "stance-eval", "stance-bench-predict"])
+    return {n: os.path.join(build_dir, "bin", n) for n in ("stance-train", "stance-eval", "stance-bench-predict")}
+
+
+def read_tsv(path):
+    return sklearn_baseline.read_tsv(path)
+
+
+def ft_norm(text):
+    """fastText's tutorial normalisation: split off punctuation, lower-case, one space."""
+    text = re.sub(r"([.!?,'/()\"])", r" \1 ", text).lower()
+    return " ".join(text.split())
+
+
+def macro_f1(gold, pred):
+    from sklearn.metrics import f1_score
+    return float(f1_score(gold, pred, average="macro"))
+
+
+# ---------------------------------------------------------------------------------------------
+def ours(bins, name, train, test, work, extra_opts, tune):
+    task = name.replace("/", "-")
+    configs = TUNE_CONFIGS if tune else [[]]
+    best = None
+    total_s = 0.0
+    for k, cfg in enumerate(configs):
+        out = os.path.join(work, "ours-%d" % k)
+        opts = list(extra_opts) + cfg
+        p, dt = run([bins["stance-train"], "--task", task, "-o", out] + opts + [train])
+        total_s += dt
+        m = re.search(r"CV macro-F1: ([0-9.]+)", p.stdout)
+        cv = float(m.group(1)) if m else float("nan")
+        c = re.search(r"chosen C: (\S+)", p.stdout)
+        log("    ours %-20s CV macro-F1 %.4f C=%s (%.1f s)" % (" ".join(opts) or "(defaults)", cv,
+                                                              c.group(1) if c else "?", dt))
+        if best is None or cv > best["cv_macro_f1"]:
+            best = {"dir": os.path.join(out, task), "opts": opts, "cv_macro_f1": cv,
+                    "best_c": float(c.group(1)) if c else None, "train_s_one": dt}
+    p, _ = run([bins["stance-eval"], best["dir"], test, "--json"])
+    ev = json.loads(p.stdout)
+    p, _ = run([bins["stance-bench-predict"], "--json", "--passes", "3", best["dir"], test])
+    pb = json.loads(p.stdout)
+    return {"macro_f1": ev["macro_f1"], "accuracy": ev.get("accuracy"), "train_s": total_s,
+            "opts": best["opts"], "cv_macro_f1": best["cv_macro_f1"], "best_c": best["best_c"],
+            "predict_quotes_per_s": pb["timings"]["model0_text"]["quotes_per_s"]}
+
+
+def fasttext(train, test, work):
+    y_tr, x_tr = read_tsv(train)
+    y_te, x_te = read_tsv(test)
+    lines = ["__label__%s %s\n" % (y, ft_norm(x)) for y, x in zip(y_tr, x_tr)]
+    random.Random(SEED).shuffle(lines)
+    tr, te, one = (os.path.join(work, n) for n in ("ft.train", "ft.test", "ft.one"))
+    with open(tr, "w", encoding="utf-8") as f:
+        f.writelines(lines)
+    big = os.path.join(work, "ft.big")
+    norm_te = [ft_norm(x) + "\n" for x in x_te]
+    with open(te, "w", encoding="utf-8") as f:
+        f.writelines(norm_te)
+    reps = max(1, -(-FT_TIMING_LINES // len(norm_te)))
+    with open(big, "w", encoding="utf-8") as f:
+        for _ in range(reps):
+            f.writelines(norm_te)
+    with open(one, "w", encoding="utf-8") as f:
+        f.write(norm_te[0])
+    model = os.path.join(work, "ft")
+    _, train_s = run(["fasttext", "supervised", "-input", tr, "-output", model, "-wordNgrams", "2", "-epoch", "25",
+                      "-thread", "1", "-seed", str(SEED), "-verbose", "0"])
+    p, _ = run(["fasttext", "predict", model + ".bin", te])
+    pred = [line.strip().replace("__label__", "") for line in p.stdout.splitlines()]
+    _, t_big = run(["fasttext", "predict", model + ".bin", big], stdout=subprocess.DEVNULL)
+    _, t_one = run(["fasttext", "predict", model + ".bin", one], stdout=subprocess.DEVNULL)
+    for ext in (".bin", ".vec"):
+        if os.path.exists(model + ext):
+            os.remove(model + ext)
+    if len(pred) != len(y_te):
+        raise RuntimeError("fasttext predicted %d lines for %d" % (len(pred), len(y_te)))
+    dt = t_big - t_one
+    return {"macro_f1": macro_f1(y_te, pred), "train_s": train_s,
+            "predict_quotes_per_s": (reps * len(y_te) - 1) / dt if dt > 0 else float("nan")}
+
+
+# ---------------------------------------------------------------------------------------------
+def prediction(bins, data, work, datasets, models_dir):
+    """The throughput section. Returns a dict of results."""
+    quotes = os.path.join(work, "quotes.txt")
+    n = 0
+    with open(quotes, "w", encoding="utf-8") as f:
+        for _, folder in datasets:
+            _, texts = read_tsv(os.path.join(data, folder, "test.tsv"))
+            f.writelines(t + "\n" for t in texts)
+            n += len(texts)
+    res = {"quotes": n}
+    if models_dir:
+        models = models_dir
+        res["models_train_s"] = None
+    else:
+        models = os.path.join(work, "models")
+        log("  training the default models from datasets/")
+        _, res["models_train_s"] = run([bins["stance-train"], os.path.join(ROOT, "datasets"), "-o", models])
+    stance, sentiment = os.path.join(models, "stance"), os.path.join(models, "sentiment")
+
+    log("  ours: stance + sentiment over %d quotes" % n)
+    p, _ = run([bins["stance-bench-predict"], "--json", "--passes", "5", "--repeat", "3", stance, sentiment, quotes])
+    res["ours"] = json.loads(p.stdout)
+
+    log("  scikit-learn: train the two pipelines on datasets/, time transform + predict")
+    res["sklearn"] = sklearn_baseline.predict_bench(os.path.join(ROOT, "datasets", "stance"),
+                                                    os.path.join(ROOT, "datasets", "sentiment"), quotes)
+
+    log("  svm-predict -b 1 on the stance model and the same quotes' vectors")
+    vectors, out = os.path.join(work, "vectors.libsvm"), os.path.join(work, "svm-predict.out")
+    run([bins["stance-bench-predict"], "--dump-libsvm", vectors, stance, quotes])
+    best = None
+    for _ in range(3):
+        _, dt = run(["svm-predict", "-b", "1", vectors, os.path.join(stance, "model.svm"), out])
+        best = dt if best is None or dt < best else best
+        if dt > 20:
+            break
+    res["svm_predict_s"] = best
+    with open(os.path.join(stance, "model.svm")) as f:
+        head = f.read(4096)
+    m = re.search(r"total_sv (\d+)", head)
+    res["svm_total_sv"] = int(m.group(1)) if m else None
+    p = subprocess.run([bins["stance-bench-predict"], "--json", "--check-libsvm", out, stance, quotes],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode not in (0, 1):
+        raise RuntimeError("stance-bench-predict --check-libsvm failed:\n" + p.stderr)
+    res["libsvm_check"] = json.loads(p.stdout)["libsvm_check"]
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+def fmt_f1(v):
+    return "%.2f" % (100 * v)
+
+
+def fmt_rate(v):
+    if v != v:  # NaN
+        return "n/a"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 1e3:
+        return "%.1fk" % (v / 1e3)
+    return "%.0f" % v
+
+
+def table(rows, pred, command, tuned):
+    out = []
+    out.append("| dataset | train / test | macro-F1 ours | sklearn | fastText | ours − sklearn | ours − fastText "
+               "| train s ours | sklearn | fastText | predict quotes/s ours | sklearn | fastText "
+               "| ours / sklearn |")
+    out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for r in rows:
+        o, s, f = r["ours"], r["sklearn"], r["fasttext"]
+        out.append("| %s%s | %d / %d | **%s** | %s | %s | %+.2f | %+.2f | %.1f | %.1f | %.1f | %s | %s | %s | %.0f× |" % (
+            r["name"], " (%s)" % " ".join(o["opts"]) if tuned and o["opts"] else "", r["n_train"], r["n_test"],
+            fmt_f1(o["macro_f1"]), fmt_f1(s["macro_f1"]), fmt_f1(f["macro_f1"]),
+            100 * (o["macro_f1"] - s["macro_f1"]), 100 * (o["macro_f1"] - f["macro_f1"]),
+            o["train_s"], s["train_s"], f["train_s"],
+            fmt_rate(o["predict_quotes_per_s"]), fmt_rate(s["predict_quotes_per_s"]),
+            fmt_rate(f["predict_quotes_per_s"]), o["predict_quotes_per_s"] / s["predict_quotes_per_s"]))
+    lines = ["\n".join(out)]
+    verdict = []
+    if rows:
+        d_sk = [100 * (r["ours"]["macro_f1"] - r["sklearn"]["macro_f1"]) for r in rows]
+        d_ft = [100 * (r["ours"]["macro_f1"] - r["fasttext"]["macro_f1"]) for r in rows]
+        ge_sk = sum(d >= 0 for d in d_sk)
+        ge_ft = sum(d >= 0 for d in d_ft)
+        verdict.append("- macro-F1 ≥ scikit-learn on **%d / %d** datasets (target ≥ 5 of 7), worst gap %+.2f points "
+                       "(target ≥ −1.00): %s" % (ge_sk, len(rows), min(d_sk),
+                                                 "PASS" if ge_sk >= 5 and min(d_sk) >= -1.0 else "FAIL"))
+        verdict.append("- macro-F1 ≥ fastText on **%d / %d** datasets (target 7 of 7), worst gap %+.2f points: %s" % (
+            ge_ft, len(rows), min(d_ft), "PASS" if ge_ft == len(rows) else "FAIL"))
+    if pred:
+        o = pred["ours"]
+        t = o["timings"]
+        sk = pred["sklearn"]
+        nq = pred["quotes"]
+        svm_qps = nq / pred["svm_predict_s"]
+        r_sk = t["pipeline"]["quotes_per_s"] / sk["quotes_per_s"]
+        r_svm_text = t["model0_text"]["quotes_per_s"] / svm_qps
+        r_svm_vec = t["model0_vec"]["quotes_per_s"] / svm_qps
+        chk = pred["libsvm_check"]
+        p = []
+        p.append("| prediction over %d quotes (%.2f MB, all test texts above), one core | quotes/s | MB/s "
+                 "| ratio |" % (nq, o["bytes"] / 1e6))
+        p.append("|---|--:|--:|--:|")
+        p.append("| **ours**: tokenize + features + stance + sentiment (probabilities), stance-bench-predict "
+                 "| %s | %.1f | **%.0f×** scikit-learn |" % (fmt_rate(t["pipeline"]["quotes_per_s"]),
+                                                             t["pipeline"]["mb_per_s"], r_sk))
+        p.append("| scikit-learn: TfidfVectorizer.transform + LinearSVC.predict, stance + sentiment, whole batch "
+                 "| %s | %.2f | 1× |" % (fmt_rate(sk["quotes_per_s"]), sk["mb_per_s"]))
+        p.append("| **ours**: stance alone, from text (tokenize + features + model) | %s | %.1f "
+                 "| **%.0f×** svm-predict |" % (fmt_rate(t["model0_text"]["quotes_per_s"]),
+                                                 t["model0_text"]["mb_per_s"], r_svm_text))
+        p.append("| ours: stance alone, from the same vectors (st_model_predict_vec) | %s | — | %.0f× svm-predict |" % (
+            fmt_rate(t["model0_vec"]["quotes_per_s"]), r_svm_vec))
+        p.append("| libsvm `svm-predict -b 1` on the stance model.svm (%s SVs) and the vectors, wall time | %s | — "
+                 "| 1× |" % (pred["svm_total_sv"], fmt_rate(svm_qps)))
+        lines.append("\n".join(p))
+        verdict.append("- prediction ours / scikit-learn: **%.0f×** (target ≥ 20×, aim 50×): %s" % (
+            r_sk, "PASS" if r_sk >= 20 else "FAIL"))
+        verdict.append("- stance ours (from text) / svm-predict: **%.0f×** (from vectors: %.0f×; target ≥ 100×): %s" % (
+            r_svm_text, r_svm_vec, "PASS" if r_svm_text >= 100 else "FAIL"))
+        verdict.append("- labels equal to svm-predict's: **%d / %d** (max |probability difference| %.2g, svm-predict "
+                       "prints 6 digits): %s" % (nq - chk["label_mismatches"], nq, chk["max_prob_diff"],
+                                                 "PASS" if chk["label_mismatches"] == 0 else "FAIL"))
+        if pred.get("models_train_s") is not None:
+            verdict.append("- default models (stance-train datasets/) trained in %.1f s" % pred["models_train_s"])
+    lines.append("\n".join(verdict))
+    lines.append("Command: `%s`  \nMachine: %s, %d cores, Python %s; %s." % (
+        command, platform.machine(), os.cpu_count() or 0, platform.python_version(),
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+    return "\n\n".join(lines) + "\n"
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--bin", default="", help="use these prebuilt programs instead of building")
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--datasets", default="")
+    ap.add_argument("--ours-opts", default="")
+    ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--skip-predict", action="store_true")
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--models", default="", help="use these default models (DIR/stance, DIR/sentiment)")
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
+    ap.add_argument("--work", default="")
+    a = ap.parse_args(argv[1:])
+    command = shlex.join(["/usr/bin/python3", "bench/compare.py"] + argv[1:])
+    if not shutil.which("fasttext") or not shutil.which("svm-predict"):
+        log("compare.py: needs fasttext and svm-predict (scripts/setup-deps.sh --bench)")
+        return 2
+    datasets = DATASETS
+    if a.datasets:
+        want = a.datasets.split(",")
+        datasets = [d for d in DATASETS if d[0] in want]
+        if len(datasets) != len(want):
+            log("compare.py: unknown dataset in %s; known: %s" % (a.datasets, ", ".join(d[0] for d in DATASETS)))
+            return 2
+    t_start = time.perf_counter()
+    if a.bin:
+        bins = {n: os.path.join(a.bin, n) for n in ("stance-train", "stance-eval", "stance-bench-predict")}
+    else:
+        bins = build(a.build)
+    work = a.work or tempfile.mkdtemp(prefix="stance-bench-")
+    os.makedirs(work, exist_ok=True)
+    rows, pred = [], None
+    try:
+        if not a.skip_quality:
+            for name, folder in datasets:
+                train = os.path.join(a.data, folder, "train.tsv")
+                test = os.path.join(a.data, folder, "test.tsv")
+                wd = os.path.join(work, name.replace("/", "-"))
+                os.makedirs(wd, exist_ok=True)
+                log("== %s" % name)
+                r = {"name": name, "n_train": len(read_tsv(train)[0]), "n_test": len(read_tsv(test)[0])}
+                r["ours"] = ours(bins, name, train, test, wd, shlex.split(a.ours_opts), a.tune)
+                log("    ours     macro-F1 %.4f  (%.1f s)" % (r["ours"]["macro_f1"], r["ours"]["train_s"]))
+                r["sklearn"] = sklearn_baseline.evaluate(train, test)
+                log("    sklearn  macro-F1 %.4f  C=%g (%.1f s)" % (r["sklearn"]["macro_f1"], r["sklearn"]["best_c"],
+                                                                   r["sklearn"]["train_s"]))
+                r["fasttext"] = fasttext(train, test, wd)
+                log("    fastText macro-F1 %.4f  (%.1f s)" % (r["fasttext"]["macro_f1"], r["fasttext"]["train_s"]))
+                rows.append(r)
+        if not a.skip_predict:
+            log("== prediction throughput")
+            pred = prediction(bins, a.data, work, datasets, a.models)
+    finally:
+        if not a.work:
+            shutil.rmtree(work, ignore_errors=True)
+    md = table(rows, pred, command, a.tune)
+    md += "Total benchmark time: %.0f s.\n" % (time.perf_counter() - t_start)
+    sys.stdout.write(md)
+    if a.out:
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        with open(a.out, "w", encoding="utf-8") as f:
+            f.write("# Benchmark: latest results\n\n" + md)
+        with open(os.path.splitext(a.out)[0] + ".json", "w", encoding="utf-8") as f:
+            json.dump({"datasets": rows, "prediction": pred, "command": command}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

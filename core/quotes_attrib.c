@@ -1,0 +1,1171 @@
+/* quotes_attrib.c - speakers for the quotes that quotes.c paired (st_quotes.h).
+ *
+ * The text is cut once into word and punctuation tokens with sentence boundaries. A pre-pass
+ * collects the names of the article (runs of capitalised words outside quotes, titles and job
+ * words stripped: "Deputy Prime Minister Jane Okafor" -> "Jane Okafor") into entities keyed by
+ * surname, so that "Okafor" and a later pronoun can resolve to the fullest form. Each quote then
+ * looks for a speech cue in a bounded window on each side:
+ *   after:  `“…,” X said` / `“…,” said X` / `“…,” according to X` / `“…” — X`
+ *   before: `X said: “…”` / `X, a nurse, said “…”` / `…, declaring “…”` (sentence subject) /
+ *           `According to X, … “…”` / `As X put it, “…”` / `X: “…”` (colon lead-in)
+ *   context: a cue with a speaker in the previous sentence of the same paragraph
+ *   continuation: a quote that opens its paragraph after a paragraph ending in an attributed quote.
+ * A quote with no cue that is short and embedded is a scare quote, nickname or title and is
+ * dropped; a quote whose cue is negated or hypothetical ("did not say", "would say") is dropped.
+ * Pronouns resolve to the nearest earlier person who was a sentence subject or a speaker, else to
+ * the nearest earlier person (no gender agreement: a known limit). Unnamed speakers get their
+ * descriptor without its article ("a spokesperson for X" -> "spokesperson for X", "one diplomat").
+ * Every window is bounded, so the pass is linear in the text. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quotes_int.h"
+#include "quotes_lex.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct qperson {
+    size_t start, end; /* bytes of the name as written (titles stripped, possessive dropped) */
+    uint32_t ent;      /* entity index */
+    uint8_t subject;   /* first name of its sentence, or a speaker */
+    uint8_t org;       /* an organisation, not a person */
+} qperson;
+
+typedef struct qentity {
+    size_t start, end; /* fullest form seen */
+    size_t key_start, key_end; /* the last word */
+    uint32_t ntok;
+    uint8_t org;
+} qentity;
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- lexicon lookups */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is the token (ASCII-lowercased; a trailing '.' dropped) in the sorted list? */
+static int lex_in(const char *const *list, size_t n, const char *s, size_t len)
+{
+    char buf[40];
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    buf[len] = '\0';
+    const char *key = buf;
+    return bsearch(&key, list, n, sizeof *list, cmp_str) != NULL;
+}
+
+#define IN(list, c, t) lex_in(list, NELEM(list), (c)->s + (t)->start, (t)->end - (t)->start)
+
+static int tok_is(const qctx *c, size_t i, const char *w)
+{
+    const qtok *t = &c->tok[i];
+    size_t n = strlen(w);
+    if (t->end - t->start != n)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        char ch = c->s[t->start + k];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (ch != w[k])
+            return 0;
+    }
+    return 1;
+}
+
+static int is_word(const qctx *c, size_t i)
+{
+    return (c->tok[i].flags & TK_WORD) != 0;
+}
+
+static int is_cap(const qctx *c, size_t i)
+{
+    return (c->tok[i].flags & (TK_CAP | TK_ALLCAP)) != 0 && !(c->tok[i].flags & TK_DIGIT);
+}
+
+static int is_lower_word(const qctx *c, size_t i)
+{
+    return is_word(c, i) && !(c->tok[i].flags & (TK_CAP | TK_ALLCAP | TK_DIGIT));
+}
+
+static int is_punct(const qctx *c, size_t i, int32_t cp)
+{
+    return (c->tok[i].flags & TK_PUNCT) && c->tok[i].cp == cp;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static int is_apos(int32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC;
+}
+
+static int is_dash(int32_t cp)
+{
+    return cp == '-' || (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212;
+}
+
+static int is_qmark(int32_t cp)
+{
+    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB || cp == 0x2039 ||
+           cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
+}
+
+static st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
+{
+    if (grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
+        return ST_ERR_NOMEM;
+    qtok *t = &c->tok[c->ntok++];
+    t->start = a;
+    t->end = b;
+    t->flags = flags;
+    t->cp = cp;
+    t->sent = 0;
+    return ST_OK;
+}
+
+static st_status tokenize(qctx *c)
+{
+    const char *s = c->s;
+    size_t len = c->len, pos = 0;
+    int newpara = 1;
+    while (pos < len) {
+        size_t a = pos;
+        int32_t cp = q_next(s, len, &pos);
+        if (q_is_space(cp)) {
+            if (cp == '\n' || cp == '\r')
+                newpara = 1;
+            continue;
+        }
+        uint16_t fl = newpara ? TK_PARA : 0;
+        newpara = 0;
+        if (q_is_alnum(cp)) {
+            int letters = 0, uppers = 0;
+            int32_t first = cp, second = 0, third = 0;
+            int ncp = 1;
+            if (q_is_upper(cp))
+                uppers++;
+            if (!(cp >= '0' && cp <= '9'))
+                letters++;
+            int32_t last = cp, before_last = 0;
+            while (pos < len) {
+                size_t p = pos;
+                int32_t nx = q_next(s, len, &p);
+                if (q_is_alnum(nx)) {
+                    pos = p;
+                } else if ((is_apos(nx) || nx == '-' || nx == '.' || nx == '&') && p < len) {
+                    size_t p2 = p;
+                    int32_t n2 = q_next(s, len, &p2);
+                    if (!q_is_alnum(n2) || (nx == '.' && !q_is_upper(n2) && !q_is_upper(last)))
+                        break;
+                    pos = p;
+                } else {
+                    break;
+                }
+                before_last = last;
+                last = nx;
+                if (ncp == 1)
+                    second = nx;
+                else if (ncp == 2)
+                    third = nx;
+                ncp++;
+                if (q_is_alnum(nx) && !(nx >= '0' && nx <= '9')) {
+                    letters++;
+                    if (q_is_upper(nx))
+                        uppers++;
+                }
+            }
+            fl |= TK_WORD;
+            if (first >= '0' && first <= '9')
+                fl |= TK_DIGIT;
+            if (q_is_upper(first) && !(is_apos(second) && q_is_lower(third)))
+                fl |= TK_CAP;
+            if (letters >= 2 && uppers == letters)
+                fl |= TK_ALLCAP;
+            if ((last == 's' || last == 'S') && is_apos(before_last))
+                fl |= TK_POSS;
+            if (add_tok(c, a, pos, fl, 0))
+                return ST_ERR_NOMEM;
+            continue;
+        }
+        fl |= TK_PUNCT;
+        if (is_qmark(cp))
+            fl |= TK_QMARK;
+        if (is_dash(cp))
+            fl |= TK_DASH;
+        if (add_tok(c, a, pos, fl, cp))
+            return ST_ERR_NOMEM;
+    }
+    /* sentence ends and sentence starts */
+    uint32_t cur = 0;
+    for (size_t i = 0; i < c->ntok; i++) {
+        qtok *t = &c->tok[i];
+        if (t->flags & TK_PARA)
+            cur = (uint32_t)i;
+        t->sent = cur;
+        if (!(t->flags & TK_PUNCT))
+            continue;
+        int32_t cp = t->cp;
+        if (cp != '.' && cp != '!' && cp != '?' && cp != 0x2026)
+            continue;
+        int end = 1;
+        if (i + 1 < c->ntok && !(c->tok[i + 1].flags & TK_PARA)) {
+            if (is_lower_word(c, i + 1) || is_punct(c, i + 1, ',') || is_punct(c, i + 1, ';'))
+                end = 0;
+            if (cp == '.' && i > 0 && is_word(c, i - 1) && c->tok[i - 1].end == t->start) {
+                const qtok *w = &c->tok[i - 1];
+                size_t wl = w->end - w->start;
+                if (wl == 1 && (w->flags & TK_CAP))
+                    end = 0; /* an initial */
+                else if (lex_in(abbrevs, NELEM(abbrevs), c->s + w->start, wl))
+                    end = 0;
+                else if (memchr(c->s + w->start, '.', wl))
+                    end = 0; /* U.S. */
+            }
+        }
+        if (end) {
+            t->flags |= TK_SENT_END;
+            cur = (uint32_t)(i + 1);
+        }
+    }
+    return ST_OK;
+}
+
+/* First token whose start is >= byte. */
+static size_t tok_at(const qctx *c, size_t byte)
+{
+    size_t lo = 0, hi = c->ntok;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->tok[mid].start < byte)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* Byte end of token i without a possessive ’s / 's. */
+static size_t tok_end_noposs(const qctx *c, size_t i)
+{
+    const qtok *t = &c->tok[i];
+    if (!(t->flags & TK_POSS))
+        return t->end;
+    size_t e = t->end - 1; /* the s */
+    size_t st;
+    (void)q_prev(c->s, e, &st);
+    return st;
+}
+
+static int is_title_tok(const qctx *c, size_t i)
+{
+    return is_word(c, i) && IN(titles, c, &c->tok[i]);
+}
+
+/* Within the capitalised run [r0, r1): strips leading stop words and the titles/job words before
+ * the name ("Deputy Prime Minister Jane Okafor" -> "Jane Okafor"). Returns the first token of the
+ * name (== r1 when the run is only titles); *had_title says whether a title was stripped. */
+static size_t strip_titles(const qctx *c, size_t r0, size_t r1, int *had_title)
+{
+    *had_title = 0;
+    while (r0 < r1 && IN(stop_words, c, &c->tok[r0]))
+        r0++;
+    size_t last_title = (size_t)-1;
+    for (size_t i = r0; i < r1; i++) {
+        if (!is_title_tok(c, i) || i + 1 >= r1)
+            continue;
+        /* a title counts only with a non-title word after it */
+        size_t j = i + 1;
+        while (j < r1 && (is_title_tok(c, j) || is_punct(c, j, '.')))
+            j++;
+        if (j < r1)
+            last_title = i;
+    }
+    if (last_title != (size_t)-1) {
+        *had_title = 1;
+        r0 = last_title + 1;
+        while (r0 < r1 && (is_title_tok(c, r0) || is_punct(c, r0, '.')))
+            r0++;
+    }
+    return r0;
+}
+
+static int run_is_org(const qctx *c, size_t r0, size_t r1)
+{
+    for (size_t i = r0; i < r1; i++) {
+        if (!is_word(c, i))
+            continue;
+        if (IN(org_words, c, &c->tok[i]))
+            return 1;
+        if ((c->tok[i].flags & TK_ALLCAP) && r1 - r0 == 1)
+            return 1;
+    }
+    return r0 < r1 && IN(place_first, c, &c->tok[r0]);
+}
+
+static int is_connector(const qctx *c, size_t i)
+{
+    return is_lower_word(c, i) && IN(name_connectors, c, &c->tok[i]);
+}
+
+/* Extends a capitalised run backwards from token e-1 (exclusive end e), not before lo. */
+static size_t cap_run_back(const qctx *c, size_t lo, size_t e)
+{
+    size_t r0 = e;
+    while (r0 > lo) {
+        size_t i = r0 - 1;
+        if (is_cap(c, i) && !(c->tok[i].flags & TK_POSS && i + 1 != e)) {
+            r0 = i;
+            continue;
+        }
+        if (r0 < e && i > lo && is_connector(c, i) && is_cap(c, i - 1)) {
+            r0 = i;
+            continue;
+        }
+        if (is_punct(c, i, '.') && i > lo && is_cap(c, i - 1) &&
+            c->tok[i - 1].end - c->tok[i - 1].start == 1) {
+            r0 = i; /* J. K. Rowling */
+            continue;
+        }
+        break;
+    }
+    while (r0 < e && !is_cap(c, r0))
+        r0++;
+    return r0;
+}
+
+/* Extends a capitalised run forwards from token b, not past hi. */
+static size_t cap_run_fwd(const qctx *c, size_t b, size_t hi)
+{
+    size_t e = b;
+    while (e < hi) {
+        if (is_cap(c, e)) {
+            e++;
+            if (c->tok[e - 1].flags & TK_POSS)
+                break;
+            continue;
+        }
+        if (e > b && e + 1 < hi && is_connector(c, e) && is_cap(c, e + 1)) {
+            e++;
+            continue;
+        }
+        if (e > b && is_punct(c, e, '.') && c->tok[e - 1].end - c->tok[e - 1].start == 1 && e + 1 < hi &&
+            is_cap(c, e + 1)) {
+            e++;
+            continue;
+        }
+        break;
+    }
+    return e;
+}
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Entity whose key (last word) is s[a..b); -1 when none. */
+static long ent_find(const qctx *c, size_t a, size_t b)
+{
+    if (!c->ent_hash_cap)
+        return -1;
+    size_t m = c->ent_hash_cap - 1;
+    size_t slot = (size_t)hash_bytes(c->s + a, b - a) & m;
+    while (c->ent_hash[slot]) {
+        const qentity *e = &c->ent[c->ent_hash[slot] - 1];
+        if (e->key_end - e->key_start == b - a && memcmp(c->s + e->key_start, c->s + a, b - a) == 0)
+            return (long)(c->ent_hash[slot] - 1);
+        slot = (slot + 1) & m;
+    }
+    return -1;
+}
+
+static st_status ent_rehash(qctx *c, size_t need)
+{
+    size_t cap = 64;
+    while (cap < need * 2)
+        cap *= 2;
+    if (cap <= c->ent_hash_cap)
+        return ST_OK;
+    uint32_t *h = calloc(cap, sizeof *h);
+    if (!h)
+        return ST_ERR_NOMEM;
+    for (size_t i = 0; i < c->nent; i++) {
+        const qentity *e = &c->ent[i];
+        size_t slot = (size_t)hash_bytes(c->s + e->key_start, e->key_end - e->key_start) & (cap - 1);
+        while (h[slot])
+            slot = (slot + 1) & (cap - 1);
+        h[slot] = (uint32_t)(i + 1);
+    }
+    free(c->ent_hash);
+    c->ent_hash = h;
+    c->ent_hash_cap = cap;
+    return ST_OK;
+}
+
+/* Registers the name tokens [n0, n1) (a person or organisation) and returns its entity. */
+static st_status ent_add(qctx *c, size_t n0, size_t n1, int org, uint32_t *out)
+{
+    size_t ka = c->tok[n1 - 1].start, kb = tok_end_noposs(c, n1 - 1);
+    long e = ent_find(c, ka, kb);
+    uint32_t ntok = 0;
+    for (size_t i = n0; i < n1; i++)
+        ntok += is_word(c, i);
+    if (e >= 0) {
+        qentity *en = &c->ent[e];
+        if (ntok > en->ntok && !en->org && !org) {
+            en->start = c->tok[n0].start;
+            en->end = kb;
+            en->ntok = ntok;
+        }
+        *out = (uint32_t)e;
+        return ST_OK;
+    }
+    if (grow((void **)&c->ent, &c->cap_ent, c->nent + 1, sizeof *c->ent))
+        return ST_ERR_NOMEM;
+    if (ent_rehash(c, c->nent + 1))
+        return ST_ERR_NOMEM;
+    qentity *en = &c->ent[c->nent];
+    en->start = c->tok[n0].start;
+    en->end = kb;
+    en->key_start = ka;
+    en->key_end = kb;
+    en->ntok = ntok;
+    en->org = (uint8_t)org;
+    size_t slot = (size_t)hash_bytes(c->s + ka, kb - ka) & (c->ent_hash_cap - 1);
+    while (c->ent_hash[slot])
+        slot = (slot + 1) & (c->ent_hash_cap - 1);
+    c->ent_hash[slot] = (uint32_t)(c->nent + 1);
+    *out = (uint32_t)c->nent++;
+    return ST_OK;
+}
+
+static st_status person_add(qctx *c, size_t n0, size_t n1, uint32_t ent, int subject, int org)
+{
+    if (grow((void **)&c->person, &c->cap_person, c->nperson + 1, sizeof *c->person))
+        return ST_ERR_NOMEM;
+    qperson *p = &c->person[c->nperson++];
+    p->start = c->tok[n0].start;
+    p->end = tok_end_noposs(c, n1 - 1);
+    p->ent = ent;
+    p->subject = (uint8_t)subject;
+    p->org = (uint8_t)org;
+    return ST_OK;
+}
+
+/* Collects the names outside quotes. Two passes: multi-word names and titled names create
+ * entities; single words then count as mentions only when they match a known entity's key. */
+static st_status collect_names(qctx *c)
+{
+    st_status rc;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t qi = 0;
+        size_t i = 0;
+        while (i < c->ntok) {
+            while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
+                qi++;
+            if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
+                i++;
+                continue;
+            }
+            if (!is_cap(c, i)) {
+                i++;
+                continue;
+            }
+            size_t r1 = cap_run_fwd(c, i, c->ntok);
+            if (qi < c->nq) { /* never into a quote */
+                size_t lim = tok_at(c, c->q[qi].start);
+                if (lim > i && r1 > lim)
+                    r1 = lim;
+            }
+            if (r1 <= i)
+                r1 = i + 1;
+            int had_title = 0;
+            size_t n0 = strip_titles(c, i, r1, &had_title);
+            size_t nwords = 0;
+            for (size_t k = n0; k < r1; k++)
+                nwords += is_word(c, k);
+            int org = run_is_org(c, n0, r1);
+            int subject = i <= c->tok[i].sent + 2;
+            if (n0 < r1 && nwords > 0) {
+                int personlike = !org && (nwords >= 2 || had_title) && nwords <= 4;
+                if (pass == 0 && (personlike || (org && nwords >= 1))) {
+                    uint32_t e;
+                    if ((rc = ent_add(c, n0, r1, org, &e)) != ST_OK)
+                        return rc;
+                } else if (pass == 1) {
+                    long e = ent_find(c, c->tok[r1 - 1].start, tok_end_noposs(c, r1 - 1));
+                    if (e >= 0 && (personlike || org || nwords == 1)) {
+                        if ((rc = person_add(c, n0, r1, (uint32_t)e, subject, c->ent[e].org)) != ST_OK)
+                            return rc;
+                    }
+                }
+            }
+            i = r1;
+        }
+    }
+    return ST_OK;
+}
+
+/* ---------------------------------------------------------------- mentions */
+
+enum mkind { M_NONE = 0, M_NAME, M_PRONOUN, M_DESC };
+
+typedef struct mention {
+    enum mkind kind;
+    size_t t0, t1; /* tokens of the mention (for a name: titles stripped) */
+    int org;
+} mention;
+
+static int is_pronoun(const qctx *c, size_t i)
+{
+    return is_word(c, i) && IN(pronouns, c, &c->tok[i]);
+}
+
+/* A boundary token when walking over a subject phrase. */
+static int np_boundary(const qctx *c, size_t i)
+{
+    const qtok *t = &c->tok[i];
+    if (t->flags & (TK_QMARK | TK_SENT_END | TK_DASH))
+        return 1;
+    if (t->flags & TK_PUNCT)
+        return !(t->cp == ',' || t->cp == '.' || t->cp == '&');
+    return is_lower_word(c, i) && IN(conjunctions, c, t);
+}
+
+/* Classifies tokens [a, b) as a noun phrase. */
+static mention classify_np(const qctx *c, size_t a, size_t b)
+{
+    mention m = {M_NONE, 0, 0, 0};
+    while (a < b && (is_punct(c, a, ',') || (is_lower_word(c, a) && IN(aux_words, c, &c->tok[a]) &&
+                                             !IN(determiners, c, &c->tok[a]))))
+        a++;
+    while (b > a && (is_punct(c, b - 1, ',') || (is_lower_word(c, b - 1) && IN(aux_words, c, &c->tok[b - 1]))))
+        b--;
+    if (a >= b)
+        return m;
+    if (b - a == 1 && is_pronoun(c, a)) {
+        m.kind = M_PRONOUN;
+        m.t0 = a;
+        m.t1 = b;
+        return m;
+    }
+    if (b - a > 9)
+        return m; /* a clause, not a subject */
+    size_t r0 = cap_run_back(c, a, b);
+    if (r0 < b) {
+        if (r0 > a && is_lower_word(c, r0 - 1) && IN(prepositions, c, &c->tok[r0 - 1])) {
+            /* "a spokesperson for British Prime Minister Keir Starmer": a descriptor */
+            size_t d = a;
+            while (d < r0 && !(is_word(c, d) && IN(determiners, c, &c->tok[d])))
+                d++;
+            if (d == r0)
+                d = a;
+            m.kind = M_DESC;
+            m.t0 = d;
+            m.t1 = b;
+            return m;
+        }
+        int had;
+        size_t n0 = strip_titles(c, r0, b, &had);
+        if (n0 < b) {
+            m.kind = M_NAME;
+            m.t0 = n0;
+            m.t1 = b;
+            m.org = run_is_org(c, n0, b);
+            return m;
+        }
+        /* only titles: "the Prime Minister" */
+    }
+    /* a descriptor: from its determiner, or its last few words */
+    size_t d = b;
+    for (size_t i = a; i < b; i++) {
+        if (is_word(c, i) && IN(determiners, c, &c->tok[i])) {
+            d = i;
+            break;
+        }
+    }
+    if (d == b)
+        d = b - a > 4 ? b - 4 : a;
+    for (size_t i = d; i < b; i++)
+        if (!is_word(c, i) && !is_punct(c, i, '.'))
+            return m;
+    m.kind = M_DESC;
+    m.t0 = d;
+    m.t1 = b;
+    return m;
+}
+
+/* The subject of a cue verb at token v: the phrase before it back to the clause start (not before
+ * lo), with appositives: "Tomas Reiner, a paediatric nurse, said" names Tomas Reiner. */
+static mention subject_before(const qctx *c, size_t lo, size_t v)
+{
+    mention none = {M_NONE, 0, 0, 0};
+    size_t e = v;
+    while (e > lo && is_lower_word(c, e - 1) && IN(aux_words, c, &c->tok[e - 1]))
+        e--;
+    mention seg[3];
+    size_t nseg = 0;
+    while (nseg < 3 && e > lo) {
+        size_t s = e;
+        while (s > lo && !np_boundary(c, s - 1) && !is_punct(c, s - 1, ','))
+            s--;
+        if (s == e) {
+            if (e > lo && is_punct(c, e - 1, ',')) {
+                e--;
+                continue;
+            }
+            break;
+        }
+        /* a segment of adverbs only ("Sella, however, insisted") is skipped */
+        int adv = 1;
+        for (size_t i = s; i < e; i++)
+            adv &= is_lower_word(c, i) && IN(aux_words, c, &c->tok[i]);
+        if (!adv)
+            seg[nseg++] = classify_np(c, s, e);
+        if (s == lo || np_boundary(c, s - 1))
+            break;
+        e = s - 1; /* over the comma */
+        if (nseg == 1 && seg[0].kind != M_DESC)
+            break;
+    }
+    if (nseg == 0)
+        return none;
+    if (seg[0].kind == M_DESC && nseg > 1 && seg[1].kind == M_NAME) {
+        size_t nw = 0;
+        for (size_t i = seg[1].t0; i < seg[1].t1; i++)
+            nw += is_word(c, i);
+        if (nw >= 2 || seg[1].org ||
+            ent_find(c, c->tok[seg[1].t1 - 1].start, tok_end_noposs(c, seg[1].t1 - 1)) >= 0)
+            return seg[1];
+    }
+    return seg[0];
+}
+
+/* The phrase after a cue verb or "according to"/a dash, from token a to a boundary (not past hi). */
+static mention np_after(const qctx *c, size_t a, size_t hi)
+{
+    mention none = {M_NONE, 0, 0, 0};
+    if (a >= hi)
+        return none;
+    if (is_lower_word(c, a) && (IN(prepositions, c, &c->tok[a]) || IN(conjunctions, c, &c->tok[a])))
+        return none;
+    if (is_pronoun(c, a))
+        return classify_np(c, a, a + 1);
+    size_t e = a;
+    int seen_cap = 0;
+    while (e < hi && e - a < 10) {
+        if (np_boundary(c, e) || is_punct(c, e, ','))
+            break;
+        if (is_punct(c, e, '.') && !(e > a && c->tok[e - 1].end - c->tok[e - 1].start == 1))
+            break;
+        if (is_cap(c, e)) {
+            seen_cap = 1;
+        } else if (seen_cap && is_lower_word(c, e) && !is_connector(c, e)) {
+            break;
+        } else if (is_lower_word(c, e) && IN(prepositions, c, &c->tok[e]) && !seen_cap) {
+            /* "the head of the union": keep going */
+        }
+        e++;
+    }
+    if (e == a)
+        return none;
+    return classify_np(c, a, e);
+}
+
+/* The subject of the sentence starting at token s (for participle cues: "X did Y, saying …"). */
+static mention sentence_subject(const qctx *c, size_t s, size_t hi)
+{
+    mention none = {M_NONE, 0, 0, 0};
+    for (size_t i = s; i < hi && i < s + 6; i++) {
+        if (is_pronoun(c, i))
+            return classify_np(c, i, i + 1);
+        if (is_cap(c, i) && !IN(stop_words, c, &c->tok[i])) {
+            size_t e = cap_run_fwd(c, i, hi);
+            size_t b = i;
+            while (b > s && is_cap(c, b - 1))
+                b--;
+            mention m = classify_np(c, b, e);
+            return m.kind == M_NAME ? m : none;
+        }
+        if (is_punct(c, i, ','))
+            break;
+    }
+    return none;
+}
+
+/* ---------------------------------------------------------------- cues */
+
+enum cue_kind { CUE_NONE = 0, CUE_VERB, CUE_PART, CUE_ACCORDING, CUE_PUT_IT };
+
+/* Is token i a speech cue (lowercase)? Multi-word cues need their next word. */
+static enum cue_kind cue_at(const qctx *c, size_t i, size_t hi)
+{
+    if (!is_lower_word(c, i)) {
+        if (is_word(c, i) && (tok_is(c, i, "according") && i + 1 < hi && tok_is(c, i + 1, "to")))
+            return CUE_ACCORDING; /* sentence-initial "According to" */
+        return CUE_NONE;
+    }
+    const qtok *t = &c->tok[i];
+    if (IN(cue_part, c, t))
+        return CUE_PART;
+    if (!IN(cue_finite, c, t))
+        return CUE_NONE;
+    if (tok_is(c, i, "according"))
+        return (i + 1 < hi && tok_is(c, i + 1, "to")) ? CUE_ACCORDING : CUE_NONE;
+    if (tok_is(c, i, "selon") || tok_is(c, i, "laut"))
+        return CUE_ACCORDING;
+    if (tok_is(c, i, "put"))
+        return (i + 1 < hi && tok_is(c, i + 1, "it")) ? CUE_PUT_IT : CUE_NONE;
+    if (tok_is(c, i, "pointed"))
+        return (i + 1 < hi && tok_is(c, i + 1, "out")) ? CUE_VERB : CUE_NONE;
+    return CUE_VERB;
+}
+
+static int negated(const qctx *c, size_t lo, size_t v)
+{
+    size_t a = v >= lo + 3 ? v - 3 : lo;
+    for (size_t i = a; i < v; i++) {
+        if (!is_word(c, i))
+            continue;
+        if (IN(negators, c, &c->tok[i]))
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct attrib {
+    mention m;
+    st_speaker_method method;
+    int found;
+    int drop;
+} attrib;
+
+static attrib attrib_none(void)
+{
+    attrib r;
+    memset(&r, 0, sizeof r);
+    return r;
+}
+
+static attrib from_mention(mention m, st_speaker_method method)
+{
+    attrib r = attrib_none();
+    if (m.kind == M_NONE)
+        return r;
+    r.m = m;
+    r.found = 1;
+    r.method = m.kind == M_PRONOUN ? ST_SPEAKER_PRONOUN : method;
+    return r;
+}
+
+/* A cue right after the closing mark: tokens [a, hi). */
+static attrib cue_after(const qctx *c, size_t a, size_t hi)
+{
+    size_t i = a;
+    int dash = 0;
+    while (i < hi && (is_punct(c, i, ',') || (c->tok[i].flags & TK_DASH))) {
+        dash |= (c->tok[i].flags & TK_DASH) != 0;
+        i++;
+    }
+    if (i >= hi)
+        return attrib_none();
+    size_t e = i;
+    while (e < hi && !(c->tok[e].flags & (TK_SENT_END | TK_QMARK)) && !is_punct(c, e, ';') &&
+           !is_punct(c, e, ':') && !(e > i && (c->tok[e].flags & TK_DASH)))
+        e++;
+    if (dash) {
+        mention m = np_after(c, i, e);
+        if (m.kind == M_NAME || m.kind == M_DESC)
+            return from_mention(m, ST_SPEAKER_CUE);
+        return attrib_none();
+    }
+    size_t lim = e < i + 14 ? e : i + 14;
+    for (size_t v = i; v < lim; v++) {
+        enum cue_kind k = cue_at(c, v, e);
+        if (k == CUE_NONE)
+            continue;
+        if (k == CUE_ACCORDING)
+            return from_mention(np_after(c, v + (tok_is(c, v, "according") ? 2 : 1), e), ST_SPEAKER_ACCORDING_TO);
+        if (v == i)
+            return from_mention(np_after(c, v + 1, e), ST_SPEAKER_CUE);
+        if (k == CUE_PART)
+            return attrib_none();
+        return from_mention(subject_before(c, i, v), ST_SPEAKER_CUE);
+    }
+    return attrib_none();
+}
+
+/* A cue in the sentence [s, b) that ends at the opening mark (token b). */
+static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_method method)
+{
+    for (size_t v = b; v > s;) {
+        v--;
+        enum cue_kind k = cue_at(c, v, b);
+        if (k == CUE_NONE)
+            continue;
+        if (k == CUE_ACCORDING) {
+            size_t a = v + (tok_is(c, v, "according") ? 2 : 1);
+            size_t e = a;
+            while (e < b && !is_punct(c, e, ',') && !np_boundary(c, e))
+                e++;
+            return from_mention(np_after(c, a, e), ST_SPEAKER_ACCORDING_TO);
+        }
+        if (negated(c, s, v)) {
+            attrib r = attrib_none();
+            r.drop = 1;
+            return r;
+        }
+        mention m;
+        if (k == CUE_PART) {
+            m = subject_before(c, s, v);
+            if (m.kind == M_NONE || v == s || is_punct(c, v - 1, ','))
+                m = sentence_subject(c, s, v);
+        } else {
+            m = subject_before(c, s, v);
+            if (m.kind == M_NONE && v + 1 < b) { /* "Said Smith: …" */
+                size_t e = v + 1;
+                while (e < b && !is_punct(c, e, ',') && !is_punct(c, e, ':') && !np_boundary(c, e))
+                    e++;
+                m = np_after(c, v + 1, e);
+            }
+            if (m.kind == M_NONE)
+                m = sentence_subject(c, s, v);
+        }
+        return from_mention(m, method);
+    }
+    return attrib_none();
+}
+
+/* For a short or embedded quote with no cue next to it: a speech or stance verb anywhere in its
+ * sentence (`called the plan “dangerous”`, `described it as “unheard of”`), tokens [s, e)
+ * without the quote's own tokens [q0, q1). Returns the subject of the nearest such verb. */
+static attrib broad_cue(const qctx *c, size_t s, size_t e, size_t q0, size_t q1)
+{
+    size_t best = (size_t)-1, bestd = (size_t)-1;
+    for (size_t v = s; v < e; v++) {
+        if (v >= q0 && v < q1)
+            continue;
+        if (!is_lower_word(c, v) || !(IN(cue_broad, c, &c->tok[v]) || cue_at(c, v, e) != CUE_NONE))
+            continue;
+        size_t d = v < q0 ? q0 - v : v - q1;
+        if (d < bestd) {
+            bestd = d;
+            best = v;
+        }
+    }
+    if (best == (size_t)-1)
+        return attrib_none();
+    size_t lo = s;
+    mention m = subject_before(c, lo, best);
+    if (m.kind == M_NONE)
+        m = sentence_subject(c, s, best);
+    if (m.kind == M_NONE) { /* the verb was found: keep the quote even without a speaker */
+        attrib r = attrib_none();
+        r.drop = -1;
+        return r;
+    }
+    return from_mention(m, ST_SPEAKER_CUE);
+}
+
+/* ---------------------------------------------------------------- speakers */
+
+/* Speaker text for a name mention: the fullest form of its entity when it extends this one. */
+static char *name_string(qctx *c, const mention *m, size_t *ms, size_t *me)
+{
+    size_t a = c->tok[m->t0].start, b = tok_end_noposs(c, m->t1 - 1);
+    *ms = a;
+    *me = b;
+    size_t ka = c->tok[m->t1 - 1].start;
+    long e = ent_find(c, ka, b);
+    if (e >= 0 && !m->org) {
+        const qentity *en = &c->ent[e];
+        size_t fl = en->end - en->start, nl = b - a;
+        if (fl > nl && memcmp(c->s + en->end - nl, c->s + a, nl) == 0) {
+            a = en->start;
+            b = en->end;
+        }
+    }
+    char *r = malloc(b - a + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, c->s + a, b - a);
+    r[b - a] = '\0';
+    return r;
+}
+
+static char *copy_span(const qctx *c, size_t a, size_t b)
+{
+    char *r = malloc(b - a + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, c->s + a, b - a);
+    r[b - a] = '\0';
+    return r;
+}
+
+/* Nearest person before byte pos: one who was a sentence subject or a speaker first, within a
+ * bounded look-back. want_org: for "it"/"they". Returns the person index or -1. */
+static long resolve_pronoun(const qctx *c, size_t pos, int want_org)
+{
+    size_t lo = 0, hi = c->nperson;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->person[mid].start < pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    long nearest = -1;
+    for (size_t k = 0, i = lo; i > 0 && k < 12; k++) {
+        i--;
+        const qperson *p = &c->person[i];
+        if (pos - p->start > 3000)
+            break;
+        if ((int)p->org != want_org)
+            continue;
+        if (nearest < 0)
+            nearest = (long)i;
+        if (p->subject)
+            return (long)i;
+    }
+    return nearest;
+}
+
+static void mark_subject(qctx *c, size_t start)
+{
+    size_t lo = 0, hi = c->nperson;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->person[mid].start < start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < c->nperson && c->person[lo].start == start)
+        c->person[lo].subject = 1;
+}
+
+/* Fills q's speaker from the attribution. Errors: ST_ERR_NOMEM. */
+static st_status set_speaker(qctx *c, rawq *q, const attrib *r)
+{
+    const mention *m = &r->m;
+    size_t ms = c->tok[m->t0].start, me = c->tok[m->t1 - 1].end;
+    char *sp = NULL;
+    switch (m->kind) {
+    case M_NAME:
+        sp = name_string(c, m, &ms, &me);
+        if (sp)
+            mark_subject(c, ms);
+        break;
+    case M_PRONOUN: {
+        int want_org = tok_is(c, m->t0, "it") || tok_is(c, m->t0, "they") || tok_is(c, m->t0, "we");
+        long p = resolve_pronoun(c, ms, want_org);
+        if (p < 0 && want_org && !tok_is(c, m->t0, "it"))
+            p = -1;
+        if (p >= 0) {
+            const qentity *en = &c->ent[c->person[p].ent];
+            sp = copy_span(c, en->start, en->end);
+        } else {
+            sp = copy_span(c, ms, me);
+        }
+        break;
+    }
+    case M_DESC: {
+        size_t t0 = m->t0;
+        if (t0 + 1 < m->t1 && (tok_is(c, t0, "a") || tok_is(c, t0, "an") || tok_is(c, t0, "the")))
+            t0++;
+        ms = c->tok[t0].start;
+        sp = copy_span(c, ms, me);
+        break;
+    }
+    default: return ST_OK;
+    }
+    if (!sp)
+        return ST_ERR_NOMEM;
+    q->speaker = sp;
+    q->spk_start = ms;
+    q->spk_end = me;
+    q->method = r->method;
+    return ST_OK;
+}
+
+static size_t count_words(const qctx *c, size_t a, size_t b)
+{
+    size_t n = 0;
+    for (size_t i = tok_at(c, a); i < c->ntok && c->tok[i].start < b; i++)
+        n += is_word(c, i);
+    return n;
+}
+
+st_status q_attribute(qctx *c)
+{
+    st_status rc;
+    if ((rc = tokenize(c)) != ST_OK)
+        return rc;
+    if ((rc = collect_names(c)) != ST_OK)
+        return rc;
+    for (size_t qi = 0; qi < c->nq; qi++) {
+        rawq *q = &c->q[qi];
+        const rawq *prev = qi > 0 ? &c->q[qi - 1] : NULL;
+        const rawq *next = qi + 1 < c->nq ? &c->q[qi + 1] : NULL;
+        size_t p0 = c->para[q->para0].start;
+        size_t lo_b = p0;
+        if (prev && prev->para1 == q->para0 && prev->after > lo_b)
+            lo_b = prev->after;
+        size_t tb0 = tok_at(c, lo_b), tb1 = tok_at(c, q->open);
+        size_t pe = c->para[q->para1].end;
+        size_t hi_a = pe;
+        if (next && next->open < hi_a)
+            hi_a = next->open;
+        size_t ta0 = tok_at(c, q->after), ta1 = tok_at(c, hi_a);
+        if (ta1 > ta0 + 40)
+            ta1 = ta0 + 40;
+        if (tb1 > tb0 + 80)
+            tb0 = tb1 - 80;
+
+        attrib after = attrib_none(), before = attrib_none(), context = attrib_none();
+        if (ta0 < ta1)
+            after = cue_after(c, ta0, ta1);
+        size_t cur_s = tb1 < c->ntok ? c->tok[tb1].sent : (tb1 > 0 ? c->tok[tb1 - 1].sent : 0);
+        if (cur_s < tb0)
+            cur_s = tb0;
+        if (cur_s < tb1) {
+            before = cue_in_sentence(c, cur_s, tb1, ST_SPEAKER_CUE);
+            if (!before.found && !before.drop && is_punct(c, tb1 - 1, ':')) {
+                /* colon lead-in: "Minister X: “…”" */
+                mention m = classify_np(c, cur_s, tb1 - 1);
+                if (m.kind == M_NAME && tb1 - 1 - cur_s <= 6)
+                    before = from_mention(m, ST_SPEAKER_CUE);
+            }
+        }
+        if (!before.found && cur_s > tb0) {
+            size_t ps = c->tok[cur_s - 1].sent;
+            if (ps < tb0)
+                ps = tb0;
+            context = cue_in_sentence(c, ps, cur_s, ST_SPEAKER_CONTEXT);
+            if (context.found && context.method == ST_SPEAKER_CUE)
+                context.method = ST_SPEAKER_CONTEXT;
+            context.drop = 0;
+        }
+
+        int strong_after = q->ends_comma || !q->ends_sentence;
+        attrib *pick = NULL;
+        if (after.found && (strong_after || !before.found))
+            pick = &after;
+        else if (before.found)
+            pick = &before;
+        else if (before.drop) {
+            q->dropped = 1;
+            continue;
+        } else if (context.found)
+            pick = &context;
+        int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
+        if (pick) {
+            if ((rc = set_speaker(c, q, pick)) != ST_OK)
+                return rc;
+            if (q->speaker && q->method == ST_SPEAKER_CONTEXT && context.m.kind == M_PRONOUN)
+                q->method = ST_SPEAKER_PRONOUN;
+        } else if (tb1 == tok_at(c, p0) && qi > 0) {
+            /* continuation: opens its paragraph right after a paragraph ending in an attributed quote */
+            size_t pj = q->para0;
+            while (pj > 0 && c->para[pj - 1].start == c->para[pj - 1].end)
+                pj--;
+            const rawq *pq = NULL;
+            for (size_t k = qi; k > 0; k--) {
+                const rawq *cand = &c->q[k - 1];
+                if (cand->dropped)
+                    continue;
+                if (cand->para1 + 1 == pj || (pj > 0 && cand->para1 == pj - 1))
+                    pq = cand;
+                break;
+            }
+            if (pq && pq->speaker) {
+                size_t s_end = c->para[pq->para1].end;
+                size_t n_end = 0;
+                for (size_t t = tok_at(c, pq->after); t < c->ntok && c->tok[t].start < s_end; t++)
+                    n_end += (c->tok[t].flags & TK_SENT_END) != 0 && c->tok[t].end < s_end - 0;
+                size_t last = tok_at(c, s_end);
+                if (last > 0 && (c->tok[last - 1].flags & TK_SENT_END) && n_end > 0)
+                    n_end--;
+                if (n_end == 0) {
+                    size_t n = strlen(pq->speaker);
+                    q->speaker = malloc(n + 1);
+                    if (!q->speaker)
+                        return ST_ERR_NOMEM;
+                    memcpy(q->speaker, pq->speaker, n + 1);
+                    q->spk_start = pq->spk_start;
+                    q->spk_end = pq->spk_end;
+                    q->method = ST_SPEAKER_CONTINUATION;
+                }
+            }
+        }
+        size_t nw = count_words(c, q->start, q->end);
+        int keep_orphan = 0;
+        if (!q->speaker && (embedded || nw <= 4)) {
+            /* a stance or speech verb elsewhere in the sentence makes it a partial quote */
+            size_t se = ta0;
+            while (se < c->ntok && se < ta0 + 60 && c->tok[se].start < pe && !(c->tok[se].flags & TK_SENT_END))
+                se++;
+            attrib r = broad_cue(c, cur_s, se, tb1, ta0);
+            if (r.found) {
+                if ((rc = set_speaker(c, q, &r)) != ST_OK)
+                    return rc;
+            }
+            keep_orphan = r.drop == -1;
+        }
+        /* partial: quoted words embedded in a sentence with a cue */
+        if (q->speaker && embedded && !q->unclosed)
+            q->partial = 1;
+        /* scare quotes, nicknames, titles of works, attribute values: short, no cue */
+        int nickname = tb1 > tb0 && is_cap(c, tb1 - 1) && ta0 < c->ntok && is_cap(c, ta0) && nw <= 3 &&
+                       !q->ends_sentence;
+        int attr_value = tb1 > 0 && is_punct(c, tb1 - 1, '=');
+        if (nickname || attr_value || (!q->speaker && !keep_orphan && nw <= 4 && (embedded || !q->ends_sentence))) {
+            q->dropped = 1;
+            free(q->speaker);
+            q->speaker = NULL;
+        }
+    }
+    return ST_OK;
+}
+
+void q_attrib_free(qctx *c)
+{
+    free(c->tok);
+    free(c->person);
+    free(c->ent);
+    free(c->ent_hash);
+    c->tok = NULL;
+    c->person = NULL;
+    c->ent = NULL;
+    c->ent_hash = NULL;
+}

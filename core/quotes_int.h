@@ -1,0 +1,87 @@
+/* quotes_int.h - private types shared by quotes.c (marks, pairing, API) and quotes_attrib.c
+ * (tokens, names, cues, speakers). Not installed, not part of the library's contract. */
+#ifndef ST_QUOTES_INT_H
+#define ST_QUOTES_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "st_quotes.h"
+
+/* Token flags. */
+enum {
+    TK_WORD = 1 << 0,     /* letters/digits, inner apostrophes, hyphens and dots kept */
+    TK_CAP = 1 << 1,      /* first letter is uppercase (after an elision like L’ the next letter) */
+    TK_ALLCAP = 1 << 2,   /* every letter uppercase, at least two letters */
+    TK_PUNCT = 1 << 3,    /* one code point of punctuation */
+    TK_POSS = 1 << 4,     /* ends in the possessive ’s / 's / s’ */
+    TK_SENT_END = 1 << 5, /* this punctuation ends a sentence */
+    TK_QMARK = 1 << 6,    /* a quotation mark (not an in-word apostrophe) */
+    TK_DASH = 1 << 7,     /* - – — between spaces, or a dash */
+    TK_DIGIT = 1 << 8,    /* starts with a digit */
+    TK_PARA = 1 << 9      /* first token of a paragraph */
+};
+
+typedef struct qtok {
+    size_t start, end; /* bytes */
+    uint32_t sent;     /* index of the first token of this token's sentence */
+    uint16_t flags;
+    int32_t cp;        /* the code point of a punctuation token, 0 for words */
+} qtok;
+
+/* A paired quote before attribution. */
+typedef struct rawq {
+    size_t open;       /* byte offset of the opening mark */
+    size_t start, end; /* content, trimmed, one trailing comma dropped */
+    size_t after;      /* just past the closing mark (== content end when unclosed) */
+    size_t para0;      /* paragraph index of the opening mark */
+    size_t para1;      /* paragraph index where it ends */
+    size_t reopen0, reopen_n; /* reopening marks: ctx->reopen[reopen0 .. reopen0+reopen_n) */
+    int unclosed;
+    int ends_comma;    /* a comma was dropped before the closing mark */
+    int ends_sentence; /* content ends in . ? ! … */
+    int dropped;       /* 1: removed by attribution (scare quote, negated speech) */
+    /* attribution results */
+    size_t spk_start, spk_end;
+    char *speaker; /* owned until moved into the st_quote */
+    st_speaker_method method;
+    int partial;
+} rawq;
+
+typedef struct span {
+    size_t start, end;
+} span;
+
+typedef struct qctx {
+    const char *s;
+    size_t len;
+    span *para;
+    size_t npara, cap_para;
+    rawq *q;
+    size_t nq, cap_q;
+    span *reopen; /* byte span of each removed reopening mark (with its padding) */
+    size_t nreopen, cap_reopen;
+    qtok *tok;
+    size_t ntok, cap_tok;
+    /* names known in the article (filled by the attribution pre-pass) */
+    struct qperson *person;
+    size_t nperson, cap_person;
+    struct qentity *ent;
+    size_t nent, cap_ent;
+    uint32_t *ent_hash; /* open addressing: entity index + 1, 0 = empty */
+    size_t ent_hash_cap;
+} qctx;
+
+/* UTF-8 helpers (invalid bytes decode to U+FFFD, one byte wide; never read past len). */
+int32_t q_next(const char *s, size_t len, size_t *pos);
+int32_t q_prev(const char *s, size_t pos, size_t *start);
+int q_is_space(int32_t cp);
+int q_is_alnum(int32_t cp);
+int q_is_upper(int32_t cp);
+int q_is_lower(int32_t cp);
+
+/* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
+st_status q_attribute(qctx *ctx);
+void q_attrib_free(qctx *ctx);
+
+#endif

@@ -1,0 +1,749 @@
+/* stance_score.c - stance-score: the nightly batch scorer of news feeds.
+ *
+ *   stance-score [OPTIONS] INPUT...      score articles (files, folders, "-" for stdin)
+ *   stance-score report --db FILE [...]  per-speaker, per-day stance counts and means
+ *
+ * Data flow: the main thread reads and parses inputs (feed.h) and puts articles into a bounded
+ * ring; N worker threads, each with its own st_classifier, classify them (st_classify_article, the
+ * same function as POST /classify) and serialise the output; one output thread writes results in
+ * input order (the ring is the reorder buffer, so memory stays flat) to stdout or -o, and to the
+ * SQLite store in batched transactions. Exit codes: 0 all records scored, 1 some records or files
+ * failed (each reported on stderr with its file and line or item number), 2 usage or fatal error
+ * (models, database, output). */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "feed.h"
+#include "st_classify.h"
+#include "store.h"
+
+#define EXIT_OK 0
+#define EXIT_SOME_FAILED 1
+#define EXIT_FATAL 2
+
+enum job_state { JOB_EMPTY = 0, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+typedef struct job {
+    enum job_state state;
+    st_article *a;
+    char *line; /* the serialised output (JSON line or CSV rows); NULL on error */
+    size_t line_len;
+    json_t *result; /* the output object, kept only for the store */
+    char *result_text;
+    size_t n_quotes;
+    st_status rc;
+    char message[256];
+} job;
+
+typedef struct options {
+    const char *models;
+    const char *output;
+    const char *db;
+    int csv;
+    int jobs;
+    int progress; /* -1 auto (stderr is a terminal), 0 off, 1 on */
+    int explain;
+    int keep_text;
+    int rescore;
+    st_input_format format;
+} options;
+
+typedef struct scorer {
+    options opt;
+    st_modelset *models;
+    char model_version[256];
+    st_store *reader_db; /* main thread: what is already stored */
+    st_store *writer_db; /* output thread */
+    FILE *out;
+
+    pthread_mutex_t mu;
+    pthread_cond_t room, work, ready;
+    job *ring;
+    size_t cap;
+    unsigned long long next_read, next_work, next_write;
+    int reading_done;
+    atomic_int fatal; /* set by any thread; everyone stops */
+
+    /* counters (output thread, or atomics shared with the main thread) */
+    atomic_ullong bytes_read;
+    atomic_ullong read_errors;
+    unsigned long long ok, errors, quotes, skipped;
+    unsigned long long total_bytes; /* of the regular-file inputs, 0 when unknown (stdin) */
+    struct timespec start, last_progress;
+    int csv_header_done;
+} scorer;
+
+static double seconds_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void utc_now(char out[21])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Prints FILE:LINE: message (line 0: FILE: message). Feeds count items, JSON Lines count lines. */
+static void print_record_error(const st_error *e)
+{
+    if (e->line > 0)
+        fprintf(stderr, "stance-score: %s:%ld: %s\n", e->where, e->line, e->message);
+    else
+        fprintf(stderr, "stance-score: %s: %s\n", e->where, e->message);
+}
+
+/* ===== output formatting (workers) ===== */
+
+static int csv_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
+{
+    size_t need = (s ? strlen(s) * 2 : 0) + 4;
+    if (*len + need >= *cap) {
+        size_t nc = (*cap + need) * 2;
+        char *p = realloc(*buf, nc);
+        if (!p)
+            return -1;
+        *buf = p;
+        *cap = nc;
+    }
+    char *o = *buf + *len;
+    int quote = s && strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        *o++ = '"';
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '"')
+            *o++ = '"';
+        *o++ = *p;
+    }
+    if (quote)
+        *o++ = '"';
+    if (last) {
+        *o++ = '\r';
+        *o++ = '\n';
+    } else {
+        *o++ = ',';
+    }
+    *len = (size_t)(o - *buf);
+    return 0;
+}
+
+static const char csv_header[] =
+    "id,source,item,published,title,url,quote_index,quote,speaker,speaker_method,"
+    "stance,stance_probability,sentiment,sentiment_probability\r\n";
+
+/* Doubles as %.17g; the process never calls setlocale, so the decimal point is '.'. */
+static void fmt_double(const json_t *v, char *out, size_t cap)
+{
+    if (json_is_number(v))
+        snprintf(out, cap, "%.17g", json_number_value(v));
+    else
+        out[0] = '\0';
+}
+
+static int csv_rows(const st_article *a, const json_t *res, char **line, size_t *line_len)
+{
+    size_t len = 0, cap = 1024;
+    char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    char item[32], idx[32], sp[40], tp[40];
+    snprintf(item, sizeof item, "%ld", a->item);
+    size_t i;
+    const json_t *q;
+    json_array_foreach(json_object_get(res, "quotes"), i, q)
+    {
+        const json_t *stance = json_object_get(q, "stance"), *senti = json_object_get(q, "sentiment");
+        snprintf(idx, sizeof idx, "%zu", i);
+        fmt_double(json_object_get(stance, "probability"), sp, sizeof sp);
+        fmt_double(json_object_get(senti, "probability"), tp, sizeof tp);
+        const char *f[] = {a->key,
+                           a->source,
+                           item,
+                           a->published,
+                           a->title,
+                           a->url,
+                           idx,
+                           json_string_value(json_object_get(q, "text")),
+                           json_string_value(json_object_get(q, "speaker")),
+                           json_string_value(json_object_get(q, "speaker_method")),
+                           json_string_value(json_object_get(stance, "label")),
+                           sp,
+                           json_string_value(json_object_get(senti, "label")),
+                           tp};
+        for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+            if (csv_field(&buf, &len, &cap, f[k], k + 1 == sizeof f / sizeof f[0]) < 0) {
+                free(buf);
+                return -1;
+            }
+        }
+    }
+    buf[len] = '\0';
+    *line = buf;
+    *line_len = len;
+    return 0;
+}
+
+static int set_str(json_t *o, const char *k, const char *v)
+{
+    return json_object_set_new(o, k, v ? json_string(v) : json_null());
+}
+
+/* Classifies j->a and fills j's output. Runs on a worker thread. */
+static void score_one(scorer *s, st_classifier *c, job *j)
+{
+    st_article *a = j->a;
+    json_t *res = NULL, *out = NULL;
+    size_t k = 0;
+    while (k < a->text_len &&
+           (a->text[k] == ' ' || a->text[k] == '\n' || a->text[k] == '\r' || a->text[k] == '\t'))
+        k++;
+    if (k == a->text_len) {
+        j->rc = ST_ERR_EMPTY;
+        snprintf(j->message, sizeof j->message, "no text to score; skipped");
+        return;
+    }
+    st_classify_options copt = {.explain = s->opt.explain, .explain_k = 0};
+    j->rc = st_classify_article(c, s->models, a->text, a->text_len, a->key, &copt, &res);
+    if (j->rc != ST_OK) {
+        snprintf(j->message, sizeof j->message, "cannot classify: %s", st_strerror(j->rc));
+        return;
+    }
+    j->rc = ST_ERR_NOMEM;
+    if (a->fields) { /* JSON Lines: the input's own fields first */
+        out = a->fields;
+        a->fields = NULL;
+        if (!json_object_get(out, "id") && set_str(out, "id", a->key) != 0)
+            goto out_nomem;
+        if ((json_object_get(out, "published") || a->published) &&
+            set_str(out, "published", a->published) != 0)
+            goto out_nomem;
+    } else {
+        out = json_object();
+        if (!out || set_str(out, "id", a->key) || set_str(out, "source", a->source) ||
+            json_object_set_new(out, "item", json_integer(a->item)) || set_str(out, "title", a->title) ||
+            set_str(out, "url", a->url) || set_str(out, "author", a->author) ||
+            set_str(out, "published", a->published))
+            goto out_nomem;
+    }
+    if (s->opt.keep_text && json_object_set_new(out, "text", json_stringn(a->text, a->text_len)) != 0)
+        goto out_nomem;
+    const char *keys[] = {"models", "quotes", "summary"};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(res, keys[i]);
+        if (v && json_object_set(out, keys[i], v) != 0)
+            goto out_nomem;
+    }
+    j->n_quotes = json_array_size(json_object_get(out, "quotes"));
+    if (s->opt.csv) {
+        if (csv_rows(a, out, &j->line, &j->line_len) < 0)
+            goto out_nomem;
+    } else {
+        char *t = json_dumps(out, JSON_COMPACT);
+        if (!t)
+            goto out_nomem;
+        size_t n = strlen(t);
+        char *l = realloc(t, n + 2);
+        if (!l) {
+            free(t);
+            goto out_nomem;
+        }
+        l[n] = '\n';
+        l[n + 1] = '\0';
+        j->line = l;
+        j->line_len = n + 1;
+    }
+    if (s->writer_db) {
+        j->result_text = json_dumps(out, JSON_COMPACT);
+        if (!j->result_text)
+            goto out_nomem;
+        j->result = out;
+        out = NULL;
+    }
+    j->rc = ST_OK;
+    goto out_free;
+out_nomem:
+    snprintf(j->message, sizeof j->message, "out of memory");
+    free(j->line);
+    j->line = NULL;
+out_free:
+    json_decref(out);
+    json_decref(res);
+}
+
+static void *worker_main(void *arg)
+{
+    scorer *s = arg;
+    st_classifier *c = NULL;
+    if (st_classifier_new(&c) != ST_OK) {
+        pthread_mutex_lock(&s->mu);
+        s->fatal = 1;
+        pthread_cond_broadcast(&s->room);
+        pthread_cond_broadcast(&s->ready);
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->next_work == s->next_read && !s->reading_done && !s->fatal)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (s->fatal || (s->next_work == s->next_read && s->reading_done))
+            break;
+        job *j = &s->ring[s->next_work % s->cap];
+        s->next_work++;
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&s->mu);
+        score_one(s, c, j);
+        pthread_mutex_lock(&s->mu);
+        j->state = JOB_DONE;
+        pthread_cond_signal(&s->ready);
+    }
+    pthread_mutex_unlock(&s->mu);
+    st_classifier_free(&c);
+    return NULL;
+}
+
+/* ===== output thread ===== */
+
+static void show_progress(scorer *s, int final)
+{
+    double secs = seconds_since(&s->start);
+    unsigned long long bytes = atomic_load(&s->bytes_read);
+    double rate = secs > 0 ? (double)s->ok / secs : 0, mbs = secs > 0 ? (double)bytes / 1e6 / secs : 0;
+    if (s->total_bytes > 0) {
+        double frac = (double)bytes / (double)s->total_bytes;
+        if (frac > 1)
+            frac = 1;
+        char bar[31];
+        int fill = (int)(frac * 30);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+        fprintf(stderr, "\r[%s] %3d%% %llu articles %.1f/s %.1f MB/s ETA %d:%02d ", bar, (int)(frac * 100),
+                s->ok, rate, mbs, (int)eta / 60, (int)eta % 60);
+    } else {
+        fprintf(stderr, "\r%llu articles %.1f/s %.1f MB/s ", s->ok, rate, mbs);
+    }
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void *output_main(void *arg)
+{
+    scorer *s = arg;
+    char scored_at[21];
+    st_error err;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        job *j = &s->ring[s->next_write % s->cap];
+        while (j->state != JOB_DONE && !s->fatal && !(s->reading_done && s->next_write == s->next_read))
+            pthread_cond_wait(&s->ready, &s->mu);
+        if (s->fatal || j->state != JOB_DONE)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        if (j->rc == ST_OK) {
+            if (s->opt.csv && !s->csv_header_done) {
+                fputs(csv_header, s->out);
+                s->csv_header_done = 1;
+            }
+            if (fwrite(j->line, 1, j->line_len, s->out) != j->line_len) {
+                fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
+                s->fatal = 1;
+            }
+            if (s->writer_db && !s->fatal) {
+                utc_now(scored_at);
+                st_store_row row = {.article_id = j->a->key,
+                                    .model_version = s->model_version,
+                                    .source = j->a->source,
+                                    .item = j->a->item,
+                                    .title = j->a->title,
+                                    .url = j->a->url,
+                                    .published = j->a->published,
+                                    .scored_at = scored_at,
+                                    .result = j->result,
+                                    .result_text = j->result_text};
+                if (st_store_put(s->writer_db, &row, &err) != ST_OK) {
+                    fprintf(stderr, "stance-score: database: %s: %s\n", err.where, err.message);
+                    s->fatal = 1;
+                }
+            }
+            s->ok++;
+            s->quotes += j->n_quotes;
+        } else {
+            st_error e;
+            st_error_set(&e, j->rc, j->a->source, j->a->item, "%s", j->message);
+            print_record_error(&e);
+            s->errors++;
+        }
+        st_article_free(j->a);
+        free(j->line);
+        json_decref(j->result);
+        free(j->result_text);
+        memset(j, 0, sizeof *j);
+        if (s->opt.progress == 1 && seconds_since(&s->last_progress) >= 0.2) {
+            show_progress(s, 0);
+            clock_gettime(CLOCK_MONOTONIC, &s->last_progress);
+        }
+        pthread_mutex_lock(&s->mu);
+        s->next_write++;
+        if (s->fatal) {
+            pthread_cond_broadcast(&s->work);
+            pthread_cond_broadcast(&s->room);
+            break;
+        }
+        pthread_cond_signal(&s->room);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (s->writer_db && st_store_commit(s->writer_db, &err) != ST_OK) {
+        fprintf(stderr, "stance-score: database: %s\n", err.message);
+        s->fatal = 1;
+    }
+    return NULL;
+}
+
+/* ===== main thread: reading ===== */
+
+static st_status on_article(st_article *a, void *ud)
+{
+    scorer *s = ud;
+    if (s->reader_db && !s->opt.rescore) {
+        int has = st_store_has(s->reader_db, a->key, s->model_version);
+        if (has == 1) {
+            s->skipped++;
+            st_article_free(a);
+            return ST_OK;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    while (s->next_read - s->next_write >= s->cap && !s->fatal)
+        pthread_cond_wait(&s->room, &s->mu);
+    if (s->fatal) {
+        pthread_mutex_unlock(&s->mu);
+        st_article_free(a);
+        return ST_ERR_IO;
+    }
+    job *j = &s->ring[s->next_read % s->cap];
+    j->a = a;
+    j->state = JOB_QUEUED;
+    s->next_read++;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    return ST_OK;
+}
+
+static void on_error(const st_error *e, void *ud)
+{
+    scorer *s = ud;
+    print_record_error(e);
+    atomic_fetch_add(&s->read_errors, 1);
+}
+
+static void on_bytes(size_t n, void *ud)
+{
+    scorer *s = ud;
+    atomic_fetch_add(&s->bytes_read, n);
+}
+
+static unsigned long long input_size(const char *path, int depth)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0)
+        return 0;
+    if (S_ISREG(st.st_mode))
+        return (unsigned long long)st.st_size;
+    if (!S_ISDIR(st.st_mode) || depth > 32)
+        return 0;
+    unsigned long long total = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *full = malloc(n);
+        if (!full)
+            break;
+        snprintf(full, n, "%s/%s", path, e->d_name);
+        total += input_size(full, depth + 1);
+        free(full);
+    }
+    closedir(d);
+    return total;
+}
+
+/* ===== command line ===== */
+
+static void usage(FILE *f)
+{
+    fputs("usage: stance-score [OPTIONS] INPUT...\n"
+          "       stance-score report --db FILE [--since DATE] [--speaker NAME] [--model VERSION] [--json]\n"
+          "\n"
+          "Scores every article of the inputs (files, folders walked recursively, - for stdin): RSS 2.0,\n"
+          "RSS 1.0/RDF, Atom 1.0/0.3, JSON Lines ({\"id\", \"text\", \"title\", \"url\", \"published\", "
+          "...}),\n"
+          "plain text or HTML files. Writes one JSON object per article (the item's fields plus the quotes\n"
+          "and summary of POST /classify), in input order.\n"
+          "\n"
+          "  -m, --models DIR      model folder with stance/ and sentiment/ (default: models)\n"
+          "  -o, --output FILE     write results to FILE instead of stdout\n"
+          "      --format FMT      jsonl (default) or csv (one row per quote)\n"
+          "  -j, --jobs N          classifier threads (default: the number of cores)\n"
+          "      --db FILE         store results in SQLite (upsert by article id and model version);\n"
+          "                        articles already stored are skipped, so a killed run resumes\n"
+          "      --rescore         with --db: score and store again what is already stored\n"
+          "      --input-format F  auto (default), jsonl, feed, text or html\n"
+          "      --explain         add the top contributing n-grams per quote\n"
+          "      --keep-text       add the scored text to each output object\n"
+          "      --progress        show progress on stderr even when it is not a terminal\n"
+          "      --no-progress     never show progress\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "Exit status: 0 all records scored, 1 some records or files failed (each reported on stderr\n"
+          "with its file and line or item number), 2 usage or fatal error.\n",
+          f);
+}
+
+static int report_main(int argc, char **argv)
+{
+    st_report_options ro = {0};
+    const char *db = NULL;
+    static const struct option lo[] = {
+        {"db", required_argument, NULL, 'd'},      {"since", required_argument, NULL, 's'},
+        {"speaker", required_argument, NULL, 'p'}, {"model", required_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'J'},          {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': ro.since = optarg; break;
+        case 'p': ro.speaker = optarg; break;
+        case 'M': ro.model = optarg; break;
+        case 'J': ro.json = 1; break;
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                ro.json = 1;
+            else if (strcmp(optarg, "table") == 0)
+                ro.json = 0;
+            else {
+                fprintf(stderr, "stance-score report: --format is table or json\n");
+                return EXIT_FATAL;
+            }
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_FATAL;
+        }
+    }
+    if (!db || optind != argc) {
+        usage(stderr);
+        return EXIT_FATAL;
+    }
+    st_error err;
+    memset(&err, 0, sizeof err);
+    st_status rc = st_report(db, &ro, stdout, &err);
+    if (rc != ST_OK) {
+        fprintf(stderr, "stance-score report: %s: %s\n", err.where[0] ? err.where : db,
+                err.message[0] ? err.message : st_strerror(rc));
+        return EXIT_FATAL;
+    }
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FATAL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return report_main(argc - 1, argv + 1);
+    scorer *s = calloc(1, sizeof *s);
+    if (!s)
+        return EXIT_FATAL;
+    s->opt.models = "models";
+    s->opt.progress = -1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    s->opt.jobs = ncpu > 0 ? (int)ncpu : 1;
+    static const struct option lo[] = {{"models", required_argument, NULL, 'm'},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"format", required_argument, NULL, 'F'},
+                                       {"jobs", required_argument, NULL, 'j'},
+                                       {"db", required_argument, NULL, 'd'},
+                                       {"rescore", no_argument, NULL, 'R'},
+                                       {"input-format", required_argument, NULL, 'I'},
+                                       {"explain", no_argument, NULL, 'E'},
+                                       {"keep-text", no_argument, NULL, 'K'},
+                                       {"progress", no_argument, NULL, 'P'},
+                                       {"no-progress", no_argument, NULL, 'N'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int c, exit_code = EXIT_FATAL;
+    while ((c = getopt_long(argc, argv, "m:o:j:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'm': s->opt.models = optarg; break;
+        case 'o': s->opt.output = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "csv") == 0)
+                s->opt.csv = 1;
+            else if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "json") != 0) {
+                fprintf(stderr, "stance-score: --format is jsonl or csv\n");
+                goto out_free;
+            }
+            break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 256) {
+                fprintf(stderr, "stance-score: -j takes a number from 1 to 256\n");
+                goto out_free;
+            }
+            s->opt.jobs = (int)v;
+            break;
+        }
+        case 'd': s->opt.db = optarg; break;
+        case 'R': s->opt.rescore = 1; break;
+        case 'I':
+            if (st_input_format_parse(optarg, &s->opt.format) != 0) {
+                fprintf(stderr, "stance-score: unknown --input-format %s\n", optarg);
+                goto out_free;
+            }
+            break;
+        case 'E': s->opt.explain = 1; break;
+        case 'K': s->opt.keep_text = 1; break;
+        case 'P': s->opt.progress = 1; break;
+        case 'N': s->opt.progress = 0; break;
+        case 'h':
+            usage(stdout);
+            exit_code = EXIT_OK;
+            goto out_free;
+        default: usage(stderr); goto out_free;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        goto out_free;
+    }
+    if (s->opt.progress < 0)
+        s->opt.progress = isatty(STDERR_FILENO) ? 1 : 0;
+
+    xmlInitParser();
+    st_error err;
+    memset(&err, 0, sizeof err);
+    if (st_modelset_load(s->opt.models, &s->models, &err) != ST_OK) {
+        fprintf(stderr, "stance-score: cannot load the models from %s: %s%s%s\n", s->opt.models,
+                err.where[0] ? err.where : "", err.where[0] ? ": " : "", err.message);
+        goto out_free;
+    }
+    snprintf(s->model_version, sizeof s->model_version, "stance:%.100s+sentiment:%.100s",
+             st_model_version(st_modelset_stance(s->models)),
+             st_model_version(st_modelset_sentiment(s->models)));
+    if (s->opt.db) {
+        if (st_store_open(s->opt.db, 0, &s->writer_db, &err) != ST_OK ||
+            st_store_open(s->opt.db, 1, &s->reader_db, &err) != ST_OK) {
+            fprintf(stderr, "stance-score: cannot open the database %s: %s\n", s->opt.db, err.message);
+            goto out_free;
+        }
+    }
+    s->out = stdout;
+    if (s->opt.output && !(s->out = fopen(s->opt.output, "w"))) {
+        fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
+        s->out = NULL;
+        goto out_free;
+    }
+    for (int i = optind; i < argc; i++)
+        s->total_bytes += input_size(argv[i], 0);
+    for (int i = optind; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0)
+            s->total_bytes = 0; /* stdin: no known total, no ETA */
+
+    s->cap = (size_t)s->opt.jobs * 16 < 64 ? 64 : (size_t)s->opt.jobs * 16;
+    s->ring = calloc(s->cap, sizeof *s->ring);
+    if (!s->ring)
+        goto out_free;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->room, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->ready, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &s->start);
+    s->last_progress = s->start;
+
+    pthread_t *workers = calloc((size_t)s->opt.jobs, sizeof *workers), writer;
+    int started = 0;
+    if (!workers || pthread_create(&writer, NULL, output_main, s) != 0)
+        goto out_free_threads;
+    for (; started < s->opt.jobs; started++)
+        if (pthread_create(&workers[started], NULL, worker_main, s) != 0)
+            break;
+    if (started == 0) {
+        fprintf(stderr, "stance-score: cannot start a worker thread\n");
+        s->fatal = 1;
+    }
+
+    st_reader r = {.format = s->opt.format,
+                   .on_article = on_article,
+                   .on_error = on_error,
+                   .on_bytes = on_bytes,
+                   .ud = s};
+    int input_failed = 0;
+    for (int i = optind; i < argc && !s->fatal; i++) {
+        st_status rc = st_read_path(&r, argv[i], &err);
+        if (rc != ST_OK && !s->fatal) {
+            print_record_error(&err);
+            input_failed++;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    s->reading_done = 1;
+    pthread_cond_broadcast(&s->work);
+    pthread_cond_broadcast(&s->ready);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(workers[i], NULL);
+    pthread_join(writer, NULL);
+
+    if (s->opt.progress == 1)
+        show_progress(s, 1);
+    if (fflush(s->out) != 0) {
+        fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
+        s->fatal = 1;
+    }
+    double secs = seconds_since(&s->start);
+    unsigned long long errors = s->errors + atomic_load(&s->read_errors) + (unsigned long long)input_failed;
+    fprintf(
+        stderr,
+        "stance-score: %llu articles ok, %llu errors, %llu quotes, %.2f seconds, %.1f articles/s, %.2f MB/s",
+        s->ok, errors, s->quotes, secs, secs > 0 ? (double)s->ok / secs : 0.0,
+        secs > 0 ? (double)atomic_load(&s->bytes_read) / 1e6 / secs : 0.0);
+    if (s->opt.db)
+        fprintf(stderr, ", %llu skipped (already in %s)", s->skipped, s->opt.db);
+    fputc('\n', stderr);
+    exit_code = s->fatal ? EXIT_FATAL : errors ? EXIT_SOME_FAILED : EXIT_OK;
+out_free_threads:
+    free(workers);
+out_free:
+    if (s->out && s->out != stdout && fclose(s->out) != 0 && exit_code != EXIT_FATAL) {
+        fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
+        exit_code = EXIT_FATAL;
+    }
+    st_store_close(&s->reader_db);
+    st_store_close(&s->writer_db);
+    st_modelset_unref(s->models);
+    free(s->ring);
+    free(s);
+    return exit_code;
+}

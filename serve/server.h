@@ -1,0 +1,120 @@
+/* server.h - the state of one stance-serve process, shared by its parts:
+ *   stance_serve.c  options, signals (self-pipe), model reload, drain and exit
+ *   http.c          the libmicrohttpd daemon, routes, request bodies, responses, access log
+ *   metrics.c       atomic counters rendered in the Prometheus text format
+ *   page.h          the web page answered at GET / (serve/page/index.html, embedded at build time)
+ * There is no global mutable state besides the signal flags in stance_serve.c: everything lives in
+ * one srv passed to libmicrohttpd as its closure. */
+#ifndef SRV_SERVER_H
+#define SRV_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "st_classify.h"
+
+/* ---- metrics ---- */
+
+enum srv_route {
+    ROUTE_CLASSIFY,
+    ROUTE_HEALTHZ,
+    ROUTE_READYZ,
+    ROUTE_MODELS,
+    ROUTE_METRICS,
+    ROUTE_ADMIN_RELOAD,
+    ROUTE_PAGE,
+    ROUTE_OTHER,
+    ROUTE_COUNT
+};
+
+#define SRV_N_STATUS 12  /* the status codes metrics tell apart, plus "other" */
+#define SRV_N_BUCKETS 14 /* latency histogram buckets, the last one +Inf */
+
+typedef struct srv_metrics {
+    atomic_ulong requests[ROUTE_COUNT][SRV_N_STATUS];
+    atomic_ulong latency_bucket[ROUTE_COUNT][SRV_N_BUCKETS]; /* not cumulative; summed when rendered */
+    atomic_ullong latency_us_sum[ROUTE_COUNT];
+    atomic_ulong quotes_classified;
+    atomic_ulong reloads_ok, reloads_failed;
+    atomic_ullong response_bytes;
+} srv_metrics;
+
+/* Zeroes every counter. */
+void srv_metrics_init(srv_metrics *m);
+/* Counts one finished request of route with HTTP status, latency in seconds and body bytes.
+ * Thread-safe (relaxed atomics). */
+void srv_metrics_request(srv_metrics *m, enum srv_route route, unsigned status, double seconds, size_t bytes);
+/* The route's name as used in metric labels ("classify", "healthz", ...). */
+const char *srv_route_name(enum srv_route route);
+
+/* ---- the server ---- */
+
+typedef struct srv_config {
+    const char *models_dir;
+    char host[256];               /* numeric address or name to bind (default 127.0.0.1) */
+    unsigned port;                /* default 8080; 0 = any free port (reported on stderr) */
+    size_t max_body;              /* bytes (default 1 MiB) */
+    unsigned threads;             /* libmicrohttpd worker threads (default: number of cores) */
+    int quiet;                    /* 1: no access log */
+    const char *admin_token_file; /* NULL: /admin/ disabled */
+    int max_json_depth;           /* nesting of [ and { allowed in a request body (default 64) */
+    unsigned connection_timeout;  /* seconds of silence before a connection is closed (default 30) */
+} srv_config;
+
+typedef struct srv {
+    srv_config cfg;
+    pthread_mutex_t set_lock;    /* makes "read `set` + ref" atomic against the swap */
+    st_modelset *set;            /* current model set; one reference owned by the server */
+    pthread_mutex_t reload_lock; /* one reload at a time (SIGHUP and /admin/reload) */
+    pthread_mutex_t pool_lock;
+    st_classifier **pool; /* idle per-thread classifiers */
+    size_t pool_n, pool_cap;
+    char *admin_token; /* owned; NULL when /admin/ is disabled */
+    size_t admin_token_len;
+    atomic_int draining;  /* 1 once SIGTERM/SIGINT arrived */
+    atomic_long inflight; /* requests between their first handler call and completion */
+    srv_metrics metrics;
+    struct MHD_Daemon *daemon;
+    unsigned bound_port;
+} srv;
+
+/* Returns a new reference to the current model set (drop it with st_modelset_unref). Thread-safe. */
+st_modelset *srv_acquire_models(srv *s);
+
+/* Loads the model folder cfg.models_dir, checks it with one smoke prediction and swaps it in; the
+ * old set is released when its last request ends. On failure the old set keeps serving. Logs one
+ * JSON line on stderr either way and counts it in the metrics. msg (may be NULL) receives a short
+ * description. Thread-safe (serialised by reload_lock). Returns ST_OK or the load's error. */
+st_status srv_reload(srv *s, char *msg, size_t msg_size);
+
+/* Takes an idle classifier from the pool, or makes a new one (NULL when out of memory); give it back
+ * with srv_classifier_put. Thread-safe. */
+st_classifier *srv_classifier_take(srv *s);
+void srv_classifier_put(srv *s, st_classifier *c);
+
+/* Starts the libmicrohttpd daemon on cfg.host:cfg.port (sets s->daemon and s->bound_port).
+ * Returns 0, or -1 with a message in msg. */
+int srv_http_start(srv *s, char *msg, size_t msg_size);
+
+/* Stops accepting connections, waits up to timeout_s seconds for in-flight requests, then stops
+ * the daemon. */
+void srv_http_drain_and_stop(srv *s, double timeout_s);
+
+/* Renders the metrics (and the current model versions) in the Prometheus text format 0.0.4 into a
+ * malloc'd NUL-terminated string (*out, caller frees; length in *len). Returns 0, or -1 when out of
+ * memory. */
+int srv_metrics_render(srv *s, char **out, size_t *len);
+
+/* Writes one line to stderr in a single call (so lines of different threads never interleave).
+ * printf-style. */
+void srv_log(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Monotonic clock in seconds. */
+double srv_now(void);
+
+#endif

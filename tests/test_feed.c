@@ -1,0 +1,509 @@
+/* test_feed.c - the stance-score readers: feeds (cases E26, E27 of ../shared/cases), JSON Lines
+ * edge cases, markup to text, dates. Inputs are written here as original bytes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+
+#include "feed.h"
+
+#define MAX_ITEMS 16
+
+typedef struct collect {
+    st_article *a[MAX_ITEMS];
+    size_t n;
+    st_error errors[MAX_ITEMS];
+    size_t n_errors;
+} collect;
+
+static st_status on_article(st_article *a, void *ud)
+{
+    collect *c = ud;
+    assert_true(c->n < MAX_ITEMS);
+    c->a[c->n++] = a;
+    return ST_OK;
+}
+
+static void on_error(const st_error *e, void *ud)
+{
+    collect *c = ud;
+    assert_true(c->n_errors < MAX_ITEMS);
+    c->errors[c->n_errors++] = *e;
+}
+
+static void collect_free(collect *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        st_article_free(c->a[i]);
+    memset(c, 0, sizeof *c);
+}
+
+static void parse_feed(const char *bytes, size_t len, collect *c)
+{
+    memset(c, 0, sizeof *c);
+    st_reader r = {.on_article = on_article, .on_error = on_error, .ud = c};
+    assert_int_equal(st_feed_parse(&r, bytes, len, "test.xml"), ST_OK);
+}
+
+/* Reads bytes through a stream, as stance-score reads stdin. */
+static void parse_stream(const char *bytes, size_t len, st_input_format fmt, collect *c)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    rewind(f);
+    st_reader r = {.format = fmt, .on_article = on_article, .on_error = on_error, .ud = c};
+    st_error err;
+    assert_int_equal(st_read_stream(&r, f, "-", &err), ST_OK);
+    fclose(f);
+}
+
+/* The first item's given field after collapsing white space (the cases' comparator). */
+static char *squashed(const char *s)
+{
+    char *o = strdup(s ? s : ""), *w = o;
+    int space = 0;
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+            space = 1;
+            continue;
+        }
+        if (space && w != o)
+            *w++ = ' ';
+        space = 0;
+        *w++ = *p;
+    }
+    *w = '\0';
+    return o;
+}
+
+static void assert_text(const char *got, const char *want)
+{
+    char *g = squashed(got);
+    assert_string_equal(g, want);
+    free(g);
+}
+
+#define LIT(s) s, sizeof(s) - 1
+
+/* ===== E26: encodings ===== */
+
+static void e26a_whitespace_before_declaration_cp1251(void **state)
+{
+    (void)state;
+    /* "Новости" and "Мэр ушёл в отставку" in windows-1251 */
+    static const char feed[] =
+        "\n<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><title>"
+        "\xcd\xee\xe2\xee\xf1\xf2\xe8</title><item><title>\xcc\xfd\xf0 \xf3\xf8\xb8\xeb \xe2 "
+        "\xee\xf2\xf1\xf2\xe0\xe2\xea\xf3</title><description>\xd2\xe5\xea\xf1\xf2</description></item>"
+        "</channel></rss>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n_errors, 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Мэр ушёл в отставку");
+    assert_null(strstr(c.a[0]->text, "\xEF\xBF\xBD"));
+    assert_string_equal(c.a[0]->text, "Мэр ушёл в отставку\n\nТекст");
+    collect_free(&c);
+}
+
+static void e26b_latin1_nbsp_trimmed_as_code_point(void **state)
+{
+    (void)state;
+    static const char feed[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel>"
+                               "<item><title>Caf\xE9 owners protest\xA0</title></item></channel></rss>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Café owners protest");
+    collect_free(&c);
+    /* declared ISO-8859-1 but written by a windows-1252 editor: 0x92 is a right single quote */
+    static const char feed2[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel>"
+                                "<item><title>Mayor\x92s plan</title></item></channel></rss>";
+    parse_feed(LIT(feed2), &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Mayor\xE2\x80\x99s plan");
+    collect_free(&c);
+}
+
+static void e26c_stray_byte_skips_only_its_item(void **state)
+{
+    (void)state;
+    static const char feed[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>"
+                               "<item><title>First item</title></item>"
+                               "<item><title>Second \x92 item</title></item>"
+                               "<item><title>Third item</title></item></channel></rss>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.a[0]->title, "First item");
+    assert_int_equal(c.a[0]->item, 1);
+    assert_string_equal(c.a[1]->title, "Third item");
+    assert_int_equal(c.a[1]->item, 3);
+    assert_int_equal(c.n_errors, 1);
+    assert_int_equal(c.errors[0].line, 2);
+    assert_int_equal(c.errors[0].where[0], 't');
+    collect_free(&c);
+}
+
+static void e26d_bom_then_declaration(void **state)
+{
+    (void)state;
+    static const char feed[] =
+        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<rss version=\"2.0\">"
+        "<channel><item><title>Caf\xC3\xA9 opens</title></item></channel></rss>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n_errors, 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Café opens");
+    collect_free(&c);
+    /* the same through a stream with format detection (a BOM, then white space) */
+    static const char feed2[] = "\xEF\xBB\xBF  \n<?xml version=\"1.0\"?><rss><channel><item><title>A</title>"
+                                "</item></channel></rss>";
+    parse_stream(LIT(feed2), ST_IN_AUTO, &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "A");
+    collect_free(&c);
+}
+
+/* ===== E27: escaped, double-escaped, CDATA, Atom constructs ===== */
+
+static void rss_description(const char *desc, const char *want)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "<rss version=\"2.0\"><channel><item><description>%s</description></item></channel></rss>",
+             desc);
+    collect c;
+    parse_feed(buf, strlen(buf), &c);
+    assert_int_equal(c.n, 1);
+    assert_text(c.a[0]->summary, want);
+    collect_free(&c);
+}
+
+static void atom_entry_field(const char *xml, int field, const char *want)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry>%s</entry></feed>", xml);
+    collect c;
+    parse_feed(buf, strlen(buf), &c);
+    assert_int_equal(c.n, 1);
+    assert_text(field == 0 ? c.a[0]->title : field == 1 ? c.a[0]->summary : c.a[0]->content, want);
+    collect_free(&c);
+}
+
+static void e27_escaped_and_cdata_html(void **state)
+{
+    (void)state;
+    rss_description("&lt;p&gt;Council &lt;b&gt;approves&lt;/b&gt; budget&lt;/p&gt;",
+                    "Council approves budget");
+    rss_description("<![CDATA[<p>Council <b>approves</b> budget</p>]]>", "Council approves budget");
+    rss_description("&amp;lt;p&amp;gt;Council approves budget&amp;lt;/p&amp;gt;", "Council approves budget");
+    rss_description("Turnout &lt; 40% in three wards &amp; rising", "Turnout < 40% in three wards & rising");
+    rss_description("\n   <![CDATA[<p>Harbour reopens</p>]]>\n  ", "Harbour reopens");
+    /* real tags present: escaped ones are text, not unescaped again */
+    rss_description("<![CDATA[<p>Use &lt;b&gt; for bold</p>]]>", "Use <b> for bold");
+}
+
+static void e27_title_text_before_cdata(void **state)
+{
+    (void)state;
+    static const char feed[] =
+        "<rss version=\"2.0\"><channel><item><title>Breaking: <![CDATA[Harbour reopens]]>"
+        "</title></item></channel></rss>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Breaking: Harbour reopens");
+    assert_string_equal(c.a[0]->text, "Breaking: Harbour reopens");
+    collect_free(&c);
+}
+
+static void e27_atom_text_constructs(void **state)
+{
+    (void)state;
+    atom_entry_field(
+        "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Harbour <b>reopens</b>"
+        "<details><summary>Why</summary>Storm damage</details></div></content>",
+        2, "Harbour reopens Why Storm damage");
+    atom_entry_field(
+        "<content type=\"xhtml\"><xhtml:div xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">Harbour "
+        "<xhtml:b>reopens</xhtml:b></xhtml:div></content>",
+        2, "Harbour reopens");
+    atom_entry_field("<summary type=\"text\">Use &lt;b&gt; for bold</summary>", 1, "Use <b> for bold");
+    atom_entry_field("<content type=\"html\">&lt;p&gt;Harbour reopens&lt;/p&gt;</content>", 2,
+                     "Harbour reopens");
+    /* the xhtml <summary> inside content is not atom:summary */
+    static const char feed[] = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>T</title>"
+                               "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><details>"
+                               "<summary>Why</summary>Body</details></div></content></entry></feed>";
+    collect c;
+    parse_feed(LIT(feed), &c);
+    assert_int_equal(c.n, 1);
+    assert_null(c.a[0]->summary);
+    assert_text(c.a[0]->content, "Why Body");
+    assert_string_equal(c.a[0]->text, "T\n\nWhy\n\nBody");
+    collect_free(&c);
+}
+
+static void atom03_and_rdf_fields(void **state)
+{
+    (void)state;
+    static const char atom[] =
+        "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><entry><title mode=\"base64\">"
+        "SGFyYm91ciA8Yj5yZW9wZW5zPC9iPg==</title><id>tag:x,2004:1</id>"
+        "<link rel=\"alternate\" href=\"http://example.org/a\"/><author><name>Ona Brannigan</name></author>"
+        "<issued>2004-02-01T10:00:00-05:00</issued><summary type=\"text/html\" mode=\"escaped\">"
+        "&lt;p&gt;Body&lt;/p&gt;</summary></entry></feed>";
+    collect c;
+    parse_feed(LIT(atom), &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "Harbour reopens");
+    assert_string_equal(c.a[0]->id, "tag:x,2004:1");
+    assert_string_equal(c.a[0]->key, "tag:x,2004:1");
+    assert_string_equal(c.a[0]->url, "http://example.org/a");
+    assert_string_equal(c.a[0]->author, "Ona Brannigan");
+    assert_string_equal(c.a[0]->published, "2004-02-01T15:00:00Z");
+    assert_string_equal(c.a[0]->text, "Harbour reopens\n\nBody");
+    collect_free(&c);
+    static const char rdf[] =
+        "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+        "xmlns=\"http://purl.org/rss/1.0/\" "
+        "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><title>C</title></channel>"
+        "<item "
+        "rdf:about=\"http://example.org/1\"><title>One</title><dc:date>2002-09-28T20:01:19+02:00</dc:date>"
+        "</item><item><title>Two</title><link>http://example.org/2</link><pubDate>not a date</pubDate></item>"
+        "</rdf:RDF>";
+    parse_feed(LIT(rdf), &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.a[0]->key, "http://example.org/1");
+    assert_string_equal(c.a[0]->published, "2002-09-28T18:01:19Z");
+    assert_string_equal(c.a[1]->key, "http://example.org/2");
+    assert_null(c.a[1]->published); /* unparseable: null, never the epoch */
+    collect_free(&c);
+}
+
+static void not_a_feed_and_broken_xml_are_reported(void **state)
+{
+    (void)state;
+    collect c;
+    parse_feed(LIT("<html><body>hi</body></html>"), &c);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(c.n_errors, 1);
+    assert_non_null(strstr(c.errors[0].message, "not a feed"));
+    collect_free(&c);
+    parse_feed(LIT(""), &c);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(c.n_errors, 1);
+    assert_string_equal(c.errors[0].where, "test.xml");
+    collect_free(&c);
+    /* truncated in the middle of the second item: the first still comes out (recover mode) */
+    parse_feed(LIT("<rss><channel><item><title>One</title></item><item><title>Tw"), &c);
+    assert_true(c.n >= 1);
+    assert_string_equal(c.a[0]->title, "One");
+    collect_free(&c);
+}
+
+/* ===== JSON Lines ===== */
+
+static void jsonl_bom_crlf_blank_truncated_bigint(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "\xEF\xBB\xBF{\"id\": \"a1\", \"text\": \"First.\", \"title\": \"T\"}\r\n"
+        "\r\n"
+        "   \n"
+        "{\"id\": 123456789012345678901234567890, \"text\": \"Big id.\", \"n\": 99999999999999999999}\n"
+        "not json\n"
+        "[1, 2]\n"
+        "{\"id\": 7, \"title\": \"no text\"}\n"
+        "{\"id\": 8, \"text\": \"Eight.\", \"published\": \"Tue, 10 Jun 2003 04:00:00 EDT\"}\n"
+        "{\"id\": \"cut\", \"text\": \"Trunc";
+    collect c;
+    parse_stream(LIT(in), ST_IN_AUTO, &c);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.a[0]->key, "a1");
+    assert_string_equal(c.a[0]->text, "First.");
+    assert_int_equal(c.a[0]->item, 1);
+    assert_null(json_object_get(c.a[0]->fields, "text"));
+    assert_string_equal(json_string_value(json_object_get(c.a[0]->fields, "title")), "T");
+    assert_string_equal(c.a[1]->key, "123456789012345678901234567890");
+    assert_int_equal(c.a[1]->item, 4);
+    assert_string_equal(c.a[2]->key, "8");
+    assert_string_equal(c.a[2]->published, "2003-06-10T08:00:00Z");
+    assert_int_equal(c.a[2]->item, 8);
+    assert_int_equal(c.n_errors, 4);
+    long lines[] = {5, 6, 7, 9};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(c.errors[i].line, lines[i]);
+        assert_string_equal(c.errors[i].where, "-");
+    }
+    collect_free(&c);
+}
+
+static void jsonl_key_falls_back_to_url_then_hash(void **state)
+{
+    (void)state;
+    st_article *a = NULL;
+    st_error err;
+    assert_int_equal(st_jsonl_parse_line(LIT("{\"url\": \"http://x/1\", \"text\": \"a\"}"), "f", 3, &a, &err),
+                     ST_OK);
+    assert_string_equal(a->key, "http://x/1");
+    st_article_free(a);
+    assert_int_equal(st_jsonl_parse_line(LIT("{\"text\": \"abc\"}"), "f", 3, &a, &err), ST_OK);
+    assert_string_equal(a->key, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    st_article_free(a);
+    assert_int_equal(st_jsonl_parse_line(LIT("{\"text\": \"\\u00e9\\ud800\"}"), "f", 4, &a, &err),
+                     ST_ERR_FORMAT);
+    assert_null(a);
+    assert_int_equal(err.line, 4);
+    assert_int_equal(st_jsonl_parse_line(LIT("  \r"), "f", 5, &a, &err), ST_ERR_EMPTY);
+}
+
+static void jsonl_long_line_is_skipped_with_its_number(void **state)
+{
+    (void)state;
+    char in[400];
+    int n = snprintf(in, sizeof in, "{\"text\": \"%0200d\"}\n{\"text\": \"short\"}\n", 0);
+    FILE *f = tmpfile();
+    assert_int_equal(fwrite(in, 1, (size_t)n, f), (size_t)n);
+    rewind(f);
+    collect c;
+    memset(&c, 0, sizeof c);
+    st_reader r = {.format = ST_IN_JSONL,
+                   .on_article = on_article,
+                   .on_error = on_error,
+                   .ud = &c,
+                   .max_line_bytes = 100};
+    st_error err;
+    assert_int_equal(st_read_stream(&r, f, "big.jsonl", &err), ST_OK);
+    fclose(f);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->text, "short");
+    assert_int_equal(c.a[0]->item, 2);
+    assert_int_equal(c.n_errors, 1);
+    assert_int_equal(c.errors[0].line, 1);
+    collect_free(&c);
+}
+
+/* ===== text ===== */
+
+static void markup_and_whitespace(void **state)
+{
+    (void)state;
+    char *t = NULL;
+    size_t n = 0;
+    assert_int_equal(st_markup_to_text(LIT("<p>One <b>two</b></p><p>Three<br>four</p>"), &t, &n), ST_OK);
+    assert_string_equal(t, "One two\n\nThree\nfour");
+    assert_int_equal(n, strlen(t));
+    free(t);
+    assert_int_equal(st_markup_to_text(LIT("a < b & c"), &t, &n), ST_OK);
+    assert_string_equal(t, "a < b & c");
+    free(t);
+    assert_int_equal(st_markup_to_text(LIT("<!DOCTYPE"), &t, &n), ST_OK);
+    assert_string_equal(t, "<!DOCTYPE");
+    free(t);
+    assert_int_equal(st_markup_to_text(LIT("<script>x()</script>Caf&eacute; &#8220;ok&#8221;"), &t, &n),
+                     ST_OK);
+    assert_string_equal(t, "Café “ok”");
+    free(t);
+    /* NBSP, thin space and ideographic space are white space, trimmed whole */
+    assert_int_equal(st_text_normalize(LIT("\xC2\xA0 a\xE2\x80\x89 b \n\n\n c\xE3\x80\x80"), &t, &n), ST_OK);
+    assert_string_equal(t, "a b\n\nc");
+    free(t);
+}
+
+static void dates(void **state)
+{
+    (void)state;
+    char out[21];
+    struct {
+        const char *in, *want;
+    } ok[] = {
+        {"Tue, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+        {"Tue, 10 Jun 2003 04:00:00 EDT", "2003-06-10T08:00:00Z"},
+        {"10 Jun 2003 04:00:00 CET", "2003-06-10T03:00:00Z"},
+        {"Sat, 28 Sep 2002 23:30:00 +0200", "2002-09-28T21:30:00Z"},
+        {"Sun, 31 Dec 2000 23:59:59 -0100", "2001-01-01T00:59:59Z"},
+        {"Mon, 1 Mar 04 9:05 PST", "2004-03-01T17:05:00Z"},
+        {"Tue, 10 Jun 2003 04:00:00", "2003-06-10T04:00:00Z"}, /* no zone: UTC */
+        {"2003-12-13T18:30:02Z", "2003-12-13T18:30:02Z"},
+        {"2003-12-13T18:30:02.25+01:00", "2003-12-13T17:30:02Z"},
+        {"2003-12-13T18:30:02", "2003-12-13T18:30:02Z"},
+        {"2003-12-13", "2003-12-13T00:00:00Z"},
+        {"2004-02-29T23:00:00-02:00", "2004-03-01T01:00:00Z"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(st_date_to_utc(ok[i].in, out), 1);
+        assert_string_equal(out, ok[i].want);
+    }
+    const char *bad[] = {"",
+                         "yesterday",
+                         "2003-02-30",
+                         "Tue, 32 Jun 2003 04:00:00 GMT",
+                         "2003-13-01",
+                         "Tue, 10 Jun 2003 25:00:00 GMT",
+                         "10 Foo 2003",
+                         "2003-12-13T18:30:02 XYZ",
+                         "0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(st_date_to_utc(bad[i], out), 0);
+        assert_string_equal(out, "");
+    }
+}
+
+static void text_and_html_files(void **state)
+{
+    (void)state;
+    collect c;
+    parse_stream(LIT("\xEF\xBB\xBFPlain \"quoted\" text.\n"), ST_IN_TEXT, &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->text, "Plain \"quoted\" text.\n");
+    assert_int_equal(strncmp(c.a[0]->key, "sha256:", 7), 0);
+    collect_free(&c);
+    parse_stream(
+        LIT("<!DOCTYPE html><html><head><title>Head</title><style>p{}</style></head><body><p>Caf\xC3\xA9"
+            "</p><p>Two</p></body></html>"),
+        ST_IN_AUTO, &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->text, "Head\n\nCafé\n\nTwo");
+    collect_free(&c);
+    parse_stream(LIT("bad \xff byte\n"), ST_IN_TEXT, &c);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(c.n_errors, 1);
+    collect_free(&c);
+}
+
+int main(void)
+{
+    xmlInitParser();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(e26a_whitespace_before_declaration_cp1251),
+        cmocka_unit_test(e26b_latin1_nbsp_trimmed_as_code_point),
+        cmocka_unit_test(e26c_stray_byte_skips_only_its_item),
+        cmocka_unit_test(e26d_bom_then_declaration),
+        cmocka_unit_test(e27_escaped_and_cdata_html),
+        cmocka_unit_test(e27_title_text_before_cdata),
+        cmocka_unit_test(e27_atom_text_constructs),
+        cmocka_unit_test(atom03_and_rdf_fields),
+        cmocka_unit_test(not_a_feed_and_broken_xml_are_reported),
+        cmocka_unit_test(jsonl_bom_crlf_blank_truncated_bigint),
+        cmocka_unit_test(jsonl_key_falls_back_to_url_then_hash),
+        cmocka_unit_test(jsonl_long_line_is_skipped_with_its_number),
+        cmocka_unit_test(markup_and_whitespace),
+        cmocka_unit_test(dates),
+        cmocka_unit_test(text_and_html_files),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    xmlCleanupParser();
+    return failed;
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the stance-score command.
+
+  test_score_cli.py --bin stance-score --models DIR --work DIR --suite cli
+      inputs written here: exit codes, per-record errors, order under -j, CSV, the SQLite store and
+      its report, JSON Lines edge cases (BOM, CRLF, blank lines, truncated last line, too-large
+      integer), feed inputs (E26, E27).
+  test_score_cli.py ... --suite bbc --shared DIR
+      the 2,225 real BBC articles: GNU parallel --pipe sharding equals one process, kill -9 and
+      resume stores every article exactly once, memory stays flat as the input grows.
+Exit 77 (skipped) when the models or the shared data are missing. Last line: "N passed, N failed".
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+ARGS = None
+RESULTS = []
+
+
+def run(args, stdin=None, check_rc=None, **kw):
+    cmd = [ARGS.bin, "-m", ARGS.models, "--no-progress"] + args
+    p = subprocess.run(cmd, input=stdin, capture_output=True, **kw)
+    if check_rc is not None and p.returncode != check_rc:
+        raise AssertionError("%s exited %d, wanted %d; stderr:\n%s" % (cmd, p.returncode, check_rc,
+                                                                     p.stderr.decode(errors="replace")))
+    return p
+
+
+def lines(out):
+    return [json.loads(l) for l in out.decode().splitlines() if l.strip()]
+
+
+def test(fn):
+    RESULTS.append(fn)
+    return fn
+
+
+ARTICLE = ('Harbour commissioner Ona Brannigan spoke on Tuesday. "We will never accept this offer and we '
+           'will fight it all the way," Brannigan said. "We are ready to talk and we welcome the new '
+           'proposal," said union leader Teo Marsh.')
+
+# ===== cli suite =====
+
+
+@test
+def cli_jsonl_edge_cases():
+    data = (b'\xef\xbb\xbf{"id": "a1", "text": ' + json.dumps(ARTICLE).encode() + b', "title": "T"}\r\n'
+            b'\r\n'
+            b'   \n'
+            b'{"id": 123456789012345678901234567890, "text": "He said: \\"No.\\"", "n": 99999999999999999999}\n'
+            b'{"id": "bad", "text": \n'
+            b'{"id": "b2", "text": "Plain text without quotes.", "published": "Tue, 10 Jun 2003 04:00:00 EDT"}\n'
+            b'{"id": "cut", "text": "Trunc')
+    p = run(["-j", "3", "-"], stdin=data, check_rc=1)
+    out = lines(p.stdout)
+    assert [o["id"] for o in out] == ["a1", "123456789012345678901234567890", "b2"], out
+    assert out[0]["title"] == "T" and "text" not in out[0]
+    assert len(out[0]["quotes"]) == 2, out[0]["quotes"]
+    assert out[0]["summary"]["quotes"] == 2
+    assert out[2]["published"] == "2003-06-10T08:00:00Z"
+    err = p.stderr.decode()
+    assert "-:5:" in err and "-:7:" in err, err
+    assert "3 articles ok, 2 errors" in err, err
+
+
+@test
+def cli_exit_codes_and_usage():
+    p = run(["-"], stdin=b'{"id": "x", "text": ' + json.dumps(ARTICLE).encode() + b'}\n', check_rc=0)
+    assert "1 articles ok, 0 errors, 2 quotes" in p.stderr.decode(), p.stderr
+    run([], check_rc=2)
+    run(["--format", "xml", "-"], stdin=b"", check_rc=2)
+    p = subprocess.run([ARGS.bin, "-m", "/nonexistent-models", "-"], input=b"", capture_output=True)
+    assert p.returncode == 2 and b"cannot load the models" in p.stderr
+    p = run([os.path.join(ARGS.work, "no-such-file.jsonl")], check_rc=1)
+    assert b"no-such-file.jsonl" in p.stderr
+
+
+@test
+def cli_order_is_input_order_for_any_thread_count():
+    recs = []
+    for i in range(300):
+        t = ARTICLE if i % 3 else "Short text %d without quotes." % i
+        recs.append(json.dumps({"id": "r%03d" % i, "text": t * (1 + i % 7)}))
+    data = ("\n".join(recs) + "\n").encode()
+    outs = [run(["-j", str(j), "-"], stdin=data, check_rc=0).stdout for j in (1, 2, 5)]
+    assert outs[0] == outs[1] == outs[2]
+    assert [o["id"] for o in lines(outs[0])] == ["r%03d" % i for i in range(300)]
+
+
+@test
+def cli_csv_one_row_per_quote():
+    import csv
+    import io
+    data = b'{"id": "x,1", "text": ' + json.dumps(ARTICLE).encode() + b'}\n{"id": "y", "text": "none"}\n'
+    p = run(["--format", "csv", "-"], stdin=data, check_rc=0)
+    rows = list(csv.reader(io.StringIO(p.stdout.decode())))
+    assert rows[0][:3] == ["id", "source", "item"], rows[0]
+    assert len(rows) == 3, rows
+    assert rows[1][0] == "x,1" and rows[1][6] == "0" and rows[2][6] == "1"
+    assert rows[1][10] in ("conciliatory", "hardline")
+    assert 0.0 <= float(rows[1][11]) <= 1.0
+
+
+@test
+def cli_feeds_e26_e27():
+    d = os.path.join(ARGS.work, "feeds")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "sub"))
+    with open(os.path.join(d, "a.xml"), "wb") as f:  # E26 (c): a stray byte in item 2 of 3
+        f.write(b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+                b'<item><guid>g1</guid><title>One</title><description>&lt;p&gt;"We will talk," Ana Lind said.'
+                b'&lt;/p&gt;</description><pubDate>Tue, 10 Jun 2003 04:00:00 CET</pubDate></item>'
+                b'<item><guid>g2</guid><title>Two \x92</title></item>'
+                b'<item><guid>g3</guid><title>Three</title></item></channel></rss>')
+    with open(os.path.join(d, "sub", "b.atom"), "wb") as f:  # E27 (7): xhtml content
+        f.write(b'\n<?xml version="1.0" encoding="windows-1251"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                b'<entry><id>e1</id><title>\xcd\xee\xe2\xee\xf1\xf2\xe8</title><content type="xhtml"><div '
+                b'xmlns="http://www.w3.org/1999/xhtml">Harbour <b>reopens</b></div></content>'
+                b'<updated>2004-02-01T10:00:00-05:00</updated></entry></feed>')
+    with open(os.path.join(d, "c.txt"), "wb") as f:
+        f.write(ARTICLE.encode())
+    p = run(["--keep-text", d], check_rc=1)
+    out = lines(p.stdout)
+    assert [o["id"] for o in out] == ["g1", "g3", out[2]["id"], "e1"], [o["id"] for o in out]
+    assert out[0]["text"] == 'One\n\n"We will talk," Ana Lind said.', out[0]["text"]
+    assert out[0]["published"] == "2003-06-10T03:00:00Z"
+    assert out[0]["quotes"][0]["speaker"] == "Ana Lind", out[0]["quotes"]
+    assert out[2]["id"].startswith("sha256:") and len(out[2]["quotes"]) == 2
+    assert out[3]["title"] == "Новости" and out[3]["text"] == "Новости\n\nHarbour reopens"
+    assert out[3]["published"] == "2004-02-01T15:00:00Z"
+    assert "a.xml:2:" in p.stderr.decode(), p.stderr
+
+
+@test
+def cli_store_upsert_skip_and_report():
+    db = os.path.join(ARGS.work, "store.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    recs = [{"id": "s1", "text": ARTICLE, "published": "2024-03-01T10:00:00Z"},
+            {"id": "s2", "text": ARTICLE.replace("never accept", "always welcome"), "published": "2024-03-02"},
+            {"id": "s3", "text": "Nothing quoted here.", "published": "2024-03-03"}]
+    data = ("\n".join(json.dumps(r) for r in recs) + "\n").encode()
+    p = run(["--db", db, "-"], stdin=data, check_rc=0)
+    assert len(lines(p.stdout)) == 3
+    p = run(["--db", db, "-"], stdin=data, check_rc=0)
+    assert lines(p.stdout) == [] and "3 skipped" in p.stderr.decode(), p.stderr
+    p = run(["--db", db, "--rescore", "-"], stdin=data, check_rc=0)
+    assert len(lines(p.stdout)) == 3
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+    assert con.execute("SELECT COUNT(*) FROM quotes").fetchone()[0] == 4
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    rep = subprocess.run([ARGS.bin, "report", "--db", db, "--json"], capture_output=True, check=True)
+    doc = json.loads(rep.stdout)
+    names = [s["speaker"] for s in doc["speakers"]]
+    assert names == sorted(names) and "Ona Brannigan" in names, names
+    ona = [s for s in doc["speakers"] if s["speaker"] == "Ona Brannigan"][0]
+    assert [d["day"] for d in ona["days"]] == ["2024-03-01", "2024-03-02"]
+    assert ona["quotes"] == 2 and all(d["quotes"] == 1 for d in ona["days"])
+    assert abs(ona["hardline_change"] - (ona["days"][1]["mean_hardline"] - ona["days"][0]["mean_hardline"])) < 1e-9
+    rep = subprocess.run([ARGS.bin, "report", "--db", db, "--since", "2024-03-02", "--speaker", "ona brannigan"],
+                         capture_output=True, check=True)
+    table = rep.stdout.decode().splitlines()
+    assert table[1].split()[:2] == ["speaker", "day"], table
+    body = [l for l in table[2:] if l.strip()]
+    assert len(body) == 2 and "2024-03-02" in body[0] and "all days" in body[1], table
+    assert subprocess.run([ARGS.bin, "report", "--db", db, "--since", "not-a-date"],
+                          capture_output=True).returncode == 2
+
+
+# ===== bbc suite =====
+
+def bbc_path():
+    return os.path.join(ARGS.shared, "data", "bbc-news", "articles.jsonl")
+
+
+@test
+def bbc_parallel_shards_equal_one_process():
+    single = run(["-j", "2", bbc_path()], check_rc=0).stdout
+    assert len(single.splitlines()) == 2225
+    cmd = ("parallel --pipe --keep-order --block 400k -j 3 %s -m %s -j 1 --no-progress - < %s"
+           % (ARGS.bin, ARGS.models, bbc_path()))
+    merged = subprocess.run(cmd, shell=True, capture_output=True, check=True).stdout
+    assert merged == single, "sharded output differs from the single-process output"
+    # shards without --keep-order, merged by sorting on id, give the same set too
+    cmd = cmd.replace("--keep-order ", "")
+    shards = subprocess.run(cmd, shell=True, capture_output=True, check=True).stdout
+    assert sorted(shards.splitlines()) == sorted(single.splitlines())
+
+
+@test
+def bbc_kill9_and_resume_counts_every_article_once():
+    db = os.path.join(ARGS.work, "resume.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    rng = random.Random(7)
+    kills = 0
+    for attempt in range(12):
+        p = subprocess.Popen([ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", "--db", db, bbc_path()],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.05, 0.4))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait()
+        p.stderr.close()
+    p = run(["-j", "2", "--db", db, bbc_path()], check_rc=0)
+    con = sqlite3.connect(db)
+    n, distinct = con.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM articles").fetchone()
+    q = con.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
+    dup = con.execute("SELECT COUNT(*) FROM (SELECT article_id, idx FROM quotes GROUP BY article_id, model_version, "
+                      "idx HAVING COUNT(*) > 1)").fetchone()[0]
+    con.close()
+    assert n == distinct == 2225, (n, distinct)
+    assert dup == 0
+    full = run(["-j", "2", bbc_path()], check_rc=0)
+    want_quotes = sum(len(o["quotes"]) for o in lines(full.stdout))
+    assert q == want_quotes, (q, want_quotes)
+    print("  kill -9 runs: %d; final run: %s" % (kills, p.stderr.decode().strip()))
+
+
+@test
+def bbc_memory_stays_flat():
+    big = os.path.join(ARGS.work, "bbc-x8.jsonl")
+    with open(bbc_path(), "rb") as f:
+        data = f.read()
+    with open(big, "wb") as f:
+        for _ in range(8):
+            f.write(data)
+
+    def peak(path):
+        cmd = ["/usr/bin/time", "-f", "%M", ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", path]
+        p = subprocess.run(cmd, capture_output=True, check=False)
+        assert p.returncode == 0, p.stderr[-500:]
+        return int(p.stderr.decode().strip().splitlines()[-1])
+
+    one, eight = peak(bbc_path()), peak(big)
+    os.remove(big)
+    print("  peak RSS: 1x %d KiB, 8x %d KiB" % (one, eight))
+    assert eight < one * 1.3 + 4096, (one, eight)
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--models", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--shared", default="")
+    ap.add_argument("--suite", choices=["cli", "bbc"], required=True)
+    ARGS = ap.parse_args()
+    if not os.path.isdir(os.path.join(ARGS.models, "stance")):
+        print("skipped: no trained models in %s (the CTest fixture 'models' trains them)" % ARGS.models)
+        return 77
+    if ARGS.suite == "bbc":
+        if not os.path.exists(bbc_path()):
+            print("skipped: %s is absent" % bbc_path())
+            return 77
+        if not shutil.which("parallel"):
+            print("skipped: GNU parallel is not installed")
+            return 77
+    os.makedirs(ARGS.work, exist_ok=True)
+    passed = failed = 0
+    for fn in RESULTS:
+        if not fn.__name__.startswith(ARGS.suite + "_"):
+            continue
+        t0 = time.time()
+        try:
+            fn()
+            passed += 1
+            print("ok   %s (%.1f s)" % (fn.__name__, time.time() - t0))
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            print("FAIL %s: %s: %s" % (fn.__name__, type(e).__name__, e))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

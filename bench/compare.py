@@ -6,15 +6,17 @@ scikit-learn's transform+predict and libsvm's svm-predict.
     /usr/bin/python3 bench/compare.py            (the whole benchmark; ~15 minutes on 2 cores)
 
 Options: --build DIR (default build-bench/, configured and built when stale), --bin DIR (prebuilt
-programs instead), --data DIR (default
-../shared/data beside the project), --datasets a,b (a subset, by the names in DATASETS),
---ours-opts "..." (extra stance-train options for every dataset), --tune (choose among TUNE_CONFIGS
-per dataset by the trainer's own CV macro-F1 on train), --skip-predict / --skip-quality, --out FILE
-(default bench/results/latest.md; also FILE with .json), --work DIR (keep the models and files).
+programs instead), --data DIR (default ../shared/data beside the project), --datasets a,b (a subset,
+by the names in DATASETS), --ours-opts "..." (extra stance-train options for every dataset),
+--no-tune (the first of OURS_CONFIGS only, instead of the best by the trainer's own CV macro-F1 on
+train), --models DIR (default models to time instead of training them), --skip-predict,
+--skip-quality, --out FILE (default bench/results/latest.md, plus the same name with .json),
+--work DIR (keep the models and files there).
 
 Per dataset: macro-F1 on the official test file for
-  ours      stance-train --task NAME -o DIR TRAIN; stance-eval DIR/NAME TEST --json (macro_f1);
-            training time = wall time of stance-train; prediction = stance-bench-predict over TEST
+  ours      stance-train --task NAME -o DIR [OPTS] TRAIN for each OPTS of OURS_CONFIGS, the best by CV
+            macro-F1 on train kept; stance-eval DIR/NAME TEST --json (macro_f1); training time = wall
+            time of all the stance-train runs; prediction = stance-bench-predict over TEST
   sklearn   bench/sklearn_baseline.py: TfidfVectorizer(word 1-2-grams, sublinear tf) + LinearSVC, C by
             stratified 5-fold CV (macro-F1) over 0.01..10; time = GridSearchCV fit; prediction =
             best pipeline's predict (transform + predict) over TEST, best of 3
@@ -60,10 +62,12 @@ DATASETS = [
 ]
 SEED = 1
 FT_TIMING_LINES = 50000  # fastText's throughput is timed over the test lines repeated to this many
-# Candidate stance-train settings for --tune, chosen per dataset by CV macro-F1 on train only.
-TUNE_CONFIGS = [
-    [],
-    ["--min-df", "1"],
+# stance-train settings tried on every dataset; the one with the best CV macro-F1 on the training
+# file (the trainer's own stratified 5-fold CV, which also picks C) is scored on the test file.
+# --no-tune uses the first alone. See README.md for what else was tried.
+OURS_CONFIGS = [
+    ["--solver", "liblinear"],
+    ["--solver", "liblinear", "--min-df", "1"],
 ]
 
 
@@ -109,7 +113,7 @@ def macro_f1(gold, pred):
 # ---------------------------------------------------------------------------------------------
 def ours(bins, name, train, test, work, extra_opts, tune):
     task = name.replace("/", "-")
-    configs = TUNE_CONFIGS if tune else [[]]
+    configs = OURS_CONFIGS if tune else OURS_CONFIGS[:1]
     best = None
     total_s = 0.0
     for k, cfg in enumerate(configs):
@@ -234,24 +238,39 @@ def fmt_rate(v):
     return "%.0f" % v
 
 
-def table(rows, pred, command, tuned):
-    out = []
-    out.append("| dataset | train / test | macro-F1 ours | sklearn | fastText | ours − sklearn | ours − fastText "
-               "| train s ours | sklearn | fastText | predict quotes/s ours | sklearn | fastText "
-               "| ours / sklearn |")
-    out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-    for r in rows:
-        o, s, f = r["ours"], r["sklearn"], r["fasttext"]
-        out.append("| %s%s | %d / %d | **%s** | %s | %s | %+.2f | %+.2f | %.1f | %.1f | %.1f | %s | %s | %s | %.0f× |" % (
-            r["name"], " (%s)" % " ".join(o["opts"]) if tuned and o["opts"] else "", r["n_train"], r["n_test"],
-            fmt_f1(o["macro_f1"]), fmt_f1(s["macro_f1"]), fmt_f1(f["macro_f1"]),
-            100 * (o["macro_f1"] - s["macro_f1"]), 100 * (o["macro_f1"] - f["macro_f1"]),
-            o["train_s"], s["train_s"], f["train_s"],
-            fmt_rate(o["predict_quotes_per_s"]), fmt_rate(s["predict_quotes_per_s"]),
-            fmt_rate(f["predict_quotes_per_s"]), o["predict_quotes_per_s"] / s["predict_quotes_per_s"]))
-    lines = ["\n".join(out)]
-    verdict = []
+def short_opts(opts):
+    """'--solver liblinear --min-df 1' -> 'liblinear, min_df 1' for the table."""
+    words, i = [], 0
+    while i < len(opts):
+        o = opts[i]
+        if o.startswith("--") and i + 1 < len(opts) and not opts[i + 1].startswith("--"):
+            words.append("%s %s" % (o[2:].replace("-", "_"), opts[i + 1]) if o != "--solver" else opts[i + 1])
+            i += 2
+        else:
+            words.append(o[2:].replace("-", "_"))
+            i += 1
+    return ", ".join(words) or "defaults"
+
+
+def table(rows, pred, command, load):
+    lines, verdict = [], []
     if rows:
+        out = ["| dataset | train / test | macro-F1 ours | sklearn | fastText | ours − sklearn | ours − fastText "
+               "| train s ours | sklearn | fastText | predict quotes/s ours | sklearn | fastText | ours / sklearn "
+               "| ours: settings (CV macro-F1, C) |",
+               "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+        for r in rows:
+            o, s, f = r["ours"], r["sklearn"], r["fasttext"]
+            out.append("| %s | %d / %d | **%s** | %s | %s | %+.2f | %+.2f | %.1f | %.1f | %.1f | %s | %s | %s | %.1f× "
+                       "| %s (%.2f, C=%g) |" % (
+                           r["name"], r["n_train"], r["n_test"],
+                           fmt_f1(o["macro_f1"]), fmt_f1(s["macro_f1"]), fmt_f1(f["macro_f1"]),
+                           100 * (o["macro_f1"] - s["macro_f1"]), 100 * (o["macro_f1"] - f["macro_f1"]),
+                           o["train_s"], s["train_s"], f["train_s"],
+                           fmt_rate(o["predict_quotes_per_s"]), fmt_rate(s["predict_quotes_per_s"]),
+                           fmt_rate(f["predict_quotes_per_s"]), o["predict_quotes_per_s"] / s["predict_quotes_per_s"],
+                           short_opts(o["opts"]), 100 * o["cv_macro_f1"], o["best_c"] or 0))
+        lines.append("\n".join(out))
         d_sk = [100 * (r["ours"]["macro_f1"] - r["sklearn"]["macro_f1"]) for r in rows]
         d_ft = [100 * (r["ours"]["macro_f1"] - r["fasttext"]["macro_f1"]) for r in rows]
         ge_sk = sum(d >= 0 for d in d_sk)
@@ -271,36 +290,39 @@ def table(rows, pred, command, tuned):
         r_svm_text = t["model0_text"]["quotes_per_s"] / svm_qps
         r_svm_vec = t["model0_vec"]["quotes_per_s"] / svm_qps
         chk = pred["libsvm_check"]
-        p = []
-        p.append("| prediction over %d quotes (%.2f MB, all test texts above), one core | quotes/s | MB/s "
-                 "| ratio |" % (nq, o["bytes"] / 1e6))
-        p.append("|---|--:|--:|--:|")
-        p.append("| **ours**: tokenize + features + stance + sentiment (probabilities), stance-bench-predict "
-                 "| %s | %.1f | **%.0f×** scikit-learn |" % (fmt_rate(t["pipeline"]["quotes_per_s"]),
-                                                             t["pipeline"]["mb_per_s"], r_sk))
-        p.append("| scikit-learn: TfidfVectorizer.transform + LinearSVC.predict, stance + sentiment, whole batch "
-                 "| %s | %.2f | 1× |" % (fmt_rate(sk["quotes_per_s"]), sk["mb_per_s"]))
-        p.append("| **ours**: stance alone, from text (tokenize + features + model) | %s | %.1f "
-                 "| **%.0f×** svm-predict |" % (fmt_rate(t["model0_text"]["quotes_per_s"]),
-                                                 t["model0_text"]["mb_per_s"], r_svm_text))
-        p.append("| ours: stance alone, from the same vectors (st_model_predict_vec) | %s | — | %.0f× svm-predict |" % (
-            fmt_rate(t["model0_vec"]["quotes_per_s"]), r_svm_vec))
-        p.append("| libsvm `svm-predict -b 1` on the stance model.svm (%s SVs) and the vectors, wall time | %s | — "
-                 "| 1× |" % (pred["svm_total_sv"], fmt_rate(svm_qps)))
+        p = ["| prediction over %d quotes (%.2f MB: the test texts above), one core, best of 3 | quotes/s | MB/s "
+             "| µs/quote | ratio |" % (nq, o["bytes"] / 1e6),
+             "|---|--:|--:|--:|--:|",
+             "| **ours**: tokenize + features + stance + sentiment (with probabilities) "
+             "| %s | %.1f | %.2f | **%.1f×** scikit-learn |" % (
+                 fmt_rate(t["pipeline"]["quotes_per_s"]), t["pipeline"]["mb_per_s"], t["pipeline"]["us_per_quote"],
+                 r_sk),
+             "| scikit-learn: TfidfVectorizer.transform + LinearSVC.predict, stance + sentiment, whole batch "
+             "| %s | %.2f | %.2f | 1× |" % (fmt_rate(sk["quotes_per_s"]), sk["mb_per_s"], 1e6 / sk["quotes_per_s"]),
+             "| **ours**: stance alone from text (tokenize + features + model + probabilities) | %s | %.1f | %.2f "
+             "| **%.0f×** svm-predict |" % (fmt_rate(t["model0_text"]["quotes_per_s"]), t["model0_text"]["mb_per_s"],
+                                             t["model0_text"]["us_per_quote"], r_svm_text),
+             "| **ours**: stance alone from the same vectors (st_model_predict_vec) | %s | — | %.3f "
+             "| **%.0f×** svm-predict |" % (fmt_rate(t["model0_vec"]["quotes_per_s"]), t["model0_vec"]["us_per_quote"],
+                                             r_svm_vec),
+             "| libsvm `svm-predict -b 1`, the stance model.svm (%s SVs) on those vectors, wall time "
+             "| %s | — | %.2f | 1× |" % (pred["svm_total_sv"], fmt_rate(svm_qps), 1e6 / svm_qps)]
         lines.append("\n".join(p))
-        verdict.append("- prediction ours / scikit-learn: **%.0f×** (target ≥ 20×, aim 50×): %s" % (
+        verdict.append("- prediction ours / scikit-learn: **%.1f×** (target ≥ 20×, aim 50×): %s" % (
             r_sk, "PASS" if r_sk >= 20 else "FAIL"))
-        verdict.append("- stance ours (from text) / svm-predict: **%.0f×** (from vectors: %.0f×; target ≥ 100×): %s" % (
-            r_svm_text, r_svm_vec, "PASS" if r_svm_text >= 100 else "FAIL"))
-        verdict.append("- labels equal to svm-predict's: **%d / %d** (max |probability difference| %.2g, svm-predict "
+        verdict.append("- stance ours / svm-predict, same model and vectors: **%.0f×** (target ≥ 100×): %s; "
+                       "from the text (tokenizing included): %.0f×" % (
+                           r_svm_vec, "PASS" if r_svm_vec >= 100 else "FAIL", r_svm_text))
+        verdict.append("- labels equal to svm-predict's: **%d / %d** (max |probability difference| %.2g; svm-predict "
                        "prints 6 digits): %s" % (nq - chk["label_mismatches"], nq, chk["max_prob_diff"],
                                                  "PASS" if chk["label_mismatches"] == 0 else "FAIL"))
         if pred.get("models_train_s") is not None:
-            verdict.append("- default models (stance-train datasets/) trained in %.1f s" % pred["models_train_s"])
+            verdict.append("- default models: `stance-train datasets/` (default options) in %.1f s" %
+                           pred["models_train_s"])
     lines.append("\n".join(verdict))
-    lines.append("Command: `%s`  \nMachine: %s, %d cores, Python %s; %s." % (
-        command, platform.machine(), os.cpu_count() or 0, platform.python_version(),
-        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+    lines.append("Command: `%s`  \nMachine: %s, %d cores, Python %s, load average %.1f at the start and %.1f at the "
+                 "end; %s." % (command, platform.machine(), os.cpu_count() or 0, platform.python_version(), load[0],
+                               os.getloadavg()[0], time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     return "\n\n".join(lines) + "\n"
 
 
@@ -311,7 +333,7 @@ def main(argv):
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--datasets", default="")
     ap.add_argument("--ours-opts", default="")
-    ap.add_argument("--tune", action="store_true")
+    ap.add_argument("--no-tune", action="store_true")
     ap.add_argument("--skip-predict", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
     ap.add_argument("--models", default="", help="use these default models (DIR/stance, DIR/sentiment)")
@@ -330,6 +352,7 @@ def main(argv):
             log("compare.py: unknown dataset in %s; known: %s" % (a.datasets, ", ".join(d[0] for d in DATASETS)))
             return 2
     t_start = time.perf_counter()
+    load = os.getloadavg()
     if a.bin:
         bins = {n: os.path.join(a.bin, n) for n in ("stance-train", "stance-eval", "stance-bench-predict")}
     else:
@@ -346,7 +369,7 @@ def main(argv):
                 os.makedirs(wd, exist_ok=True)
                 log("== %s" % name)
                 r = {"name": name, "n_train": len(read_tsv(train)[0]), "n_test": len(read_tsv(test)[0])}
-                r["ours"] = ours(bins, name, train, test, wd, shlex.split(a.ours_opts), a.tune)
+                r["ours"] = ours(bins, name, train, test, wd, shlex.split(a.ours_opts), not a.no_tune)
                 log("    ours     macro-F1 %.4f  (%.1f s)" % (r["ours"]["macro_f1"], r["ours"]["train_s"]))
                 r["sklearn"] = sklearn_baseline.evaluate(train, test)
                 log("    sklearn  macro-F1 %.4f  C=%g (%.1f s)" % (r["sklearn"]["macro_f1"], r["sklearn"]["best_c"],
@@ -360,7 +383,7 @@ def main(argv):
     finally:
         if not a.work:
             shutil.rmtree(work, ignore_errors=True)
-    md = table(rows, pred, command, a.tune)
+    md = table(rows, pred, command, load)
     md += "Total benchmark time: %.0f s.\n" % (time.perf_counter() - t_start)
     sys.stdout.write(md)
     if a.out:

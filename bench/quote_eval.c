@@ -1,7 +1,8 @@
 /* quote_eval.c - stance-quote-eval: scores direct quote extraction and speaker attribution
  * against PolNeAR-style gold (shared/data/polnear-attribution/SOURCE.md).
  *
- *   stance-quote-eval GOLD.jsonl [--json] [--verbose]
+ *   stance-quote-eval GOLD.jsonl [--json] [--verbose] [--doubled-apostrophes]
+ *   stance-quote-eval TEXTS.jsonl --bench
  *
  * Gold quoted spans: inside each `direct` attribution (its content span, or each of its segments),
  * the text between a quotation mark and its matching close (“…”, "…", „…“, «…»), trimmed; an
@@ -18,8 +19,11 @@
  * whose content holds '' as direct. The gold's `direct` flag only looks for “ ” " „ « », so the
  * New York Times articles of PolNeAR (which quote ''like this'') have almost no direct gold, and
  * every correct quote extracted from them counts against precision without this option.
+ * --bench: instead of scoring, times st_quotes_extract over the "text" of every line of the file
+ * (parsed into memory first; at least 3 passes and 2 seconds) and prints bytes/second on one core.
  * Exit status 0, or 1 on a read error. */
 #include <jansson.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +43,8 @@ typedef struct counts {
     size_t articles;
 } counts;
 
-static const char *const pronoun_words[] = {"he",  "she", "they", "we",  "i",    "it", "him",
-                                            "her", "them", "us",  "you", "one", NULL};
+static const char *const pronoun_words[] = {"he",  "she",  "they", "we",  "i",   "it", "him",
+                                            "her", "them", "us",   "you", "one", NULL};
 
 static int is_pronoun_text(const char *s, size_t n)
 {
@@ -132,8 +136,8 @@ static int add_span(gspan **v, size_t *n, size_t *cap, const char *s, size_t a, 
 }
 
 /* Quoted spans inside s[a..b). */
-static int quoted_spans(const char *s, size_t a, size_t b, int two_apos, const gspan *proto, gspan **v, size_t *n,
-                        size_t *cap)
+static int quoted_spans(const char *s, size_t a, size_t b, int two_apos, const gspan *proto, gspan **v,
+                        size_t *n, size_t *cap)
 {
     size_t p = a;
     long prev = -1;
@@ -254,7 +258,8 @@ static int eval_article(json_t *art, counts *ct, int verbose, int two_apos)
             return -1;
         }
     }
-    qsort(gold, ng, sizeof *gold, cmp_span);
+    if (ng > 1)
+        qsort(gold, ng, sizeof *gold, cmp_span);
 
     st_quotes q;
     st_quotes_init(&q);
@@ -286,7 +291,8 @@ static int eval_article(json_t *art, counts *ct, int verbose, int two_apos)
         if (!gold[g].has_src)
             continue;
         const st_quote *x = &q.items[bi];
-        int ok = x->speaker && overlap(x->speaker_start, x->speaker_end, gold[g].src_start, gold[g].src_end) > 0;
+        int ok =
+            x->speaker && overlap(x->speaker_start, x->speaker_end, gold[g].src_start, gold[g].src_end) > 0;
         if (gold[g].pronoun) {
             ct->spk_pron++;
             ct->spk_pron_ok += ok;
@@ -297,8 +303,8 @@ static int eval_article(json_t *art, counts *ct, int verbose, int two_apos)
         if (!ok && verbose) {
             printf("SPEAKER %s%s gold=\"%.*s\" got=\"%.*s\" (%s) ", id, gold[g].pronoun ? " [pron]" : "",
                    (int)(gold[g].src_end - gold[g].src_start), s + gold[g].src_start,
-                   x->speaker ? (int)(x->speaker_end - x->speaker_start) : 0, x->speaker ? s + x->speaker_start : "",
-                   st_speaker_method_name(x->method));
+                   x->speaker ? (int)(x->speaker_end - x->speaker_start) : 0,
+                   x->speaker ? s + x->speaker_start : "", st_speaker_method_name(x->method));
             show("", s, gold[g].start, gold[g].end);
         }
     }
@@ -331,10 +337,91 @@ static double ratio(size_t a, size_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* --bench: extraction throughput over the texts of path. Returns the exit status. */
+static int bench(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    char **texts = NULL;
+    size_t *lens = NULL, n = 0, cap = 0, bytes = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t ln;
+    int rc = 0;
+    while ((ln = getline(&line, &lcap, f)) > 0) {
+        json_error_t err;
+        json_t *art = json_loadb(line, (size_t)ln, 0, &err);
+        json_t *jt = art ? json_object_get(art, "text") : NULL;
+        if (json_is_string(jt)) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 256;
+                char **nt = realloc(texts, nc * sizeof *nt);
+                size_t *nl = nt ? realloc(lens, nc * sizeof *nl) : NULL;
+                if (nt)
+                    texts = nt;
+                if (!nt || !nl) {
+                    rc = 1;
+                    json_decref(art);
+                    break;
+                }
+                lens = nl;
+                cap = nc;
+            }
+            lens[n] = json_string_length(jt);
+            texts[n] = malloc(lens[n] + 1);
+            if (!texts[n]) {
+                rc = 1;
+                json_decref(art);
+                break;
+            }
+            memcpy(texts[n], json_string_value(jt), lens[n] + 1);
+            bytes += lens[n];
+            n++;
+        }
+        json_decref(art);
+    }
+    free(line);
+    fclose(f);
+    st_quotes q;
+    st_quotes_init(&q);
+    size_t passes = 0, quotes = 0;
+    double t0 = now_sec(), el = 0;
+    while (rc == 0 && (passes < 3 || el < 2.0)) {
+        for (size_t i = 0; i < n; i++) {
+            if (st_quotes_extract(texts[i], lens[i], &q) != ST_OK) {
+                rc = 1;
+                break;
+            }
+            quotes += q.n;
+        }
+        passes++;
+        el = now_sec() - t0;
+    }
+    st_quotes_free(&q);
+    if (rc == 0)
+        printf("%zu articles, %.2f MB, %zu passes, %.3f s: %.1f MB/s (%zu quotes per pass)\n", n,
+               (double)bytes / 1e6, passes, el, (double)bytes * (double)passes / 1e6 / el, quotes / passes);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(lens);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
-    int as_json = 0, verbose = 0, two_apos = 0;
+    int as_json = 0, verbose = 0, two_apos = 0, do_bench = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             as_json = 1;
@@ -342,15 +429,20 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (strcmp(argv[i], "--doubled-apostrophes") == 0)
             two_apos = 1;
+        else if (strcmp(argv[i], "--bench") == 0)
+            do_bench = 1;
         else if (!path)
             path = argv[i];
         else
             path = NULL, i = argc;
     }
     if (!path) {
-        fprintf(stderr, "usage: stance-quote-eval GOLD.jsonl [--json] [--verbose] [--doubled-apostrophes]\n");
+        fprintf(stderr, "usage: stance-quote-eval GOLD.jsonl [--json] [--verbose] [--doubled-apostrophes]\n"
+                        "       stance-quote-eval TEXTS.jsonl --bench\n");
         return 2;
     }
+    if (do_bench)
+        return bench(path);
     FILE *f = fopen(path, "r");
     if (!f) {
         perror(path);
@@ -383,17 +475,18 @@ int main(int argc, char **argv)
     double p = ratio(ct.precise, ct.extracted), r = ratio(ct.recalled, ct.gold);
     double sn = ratio(ct.spk_named_ok, ct.spk_named), spn = ratio(ct.spk_pron_ok, ct.spk_pron);
     if (as_json) {
-        printf("{\"articles\": %zu, \"gold_spans\": %zu, \"extracted\": %zu, \"precision\": %.4f, \"recall\": %.4f, "
+        printf("{\"articles\": %zu, \"gold_spans\": %zu, \"extracted\": %zu, \"precision\": %.4f, "
+               "\"recall\": %.4f, "
                "\"f1\": %.4f, \"speaker_named\": %.4f, \"speaker_named_n\": %zu, \"speaker_pronoun\": %.4f, "
                "\"speaker_pronoun_n\": %zu}\n",
-               ct.articles, ct.gold, ct.extracted, p, r, p + r > 0 ? 2 * p * r / (p + r) : 0.0, sn, ct.spk_named,
-               spn, ct.spk_pron);
+               ct.articles, ct.gold, ct.extracted, p, r, p + r > 0 ? 2 * p * r / (p + r) : 0.0, sn,
+               ct.spk_named, spn, ct.spk_pron);
     } else {
         printf("articles %zu  gold spans %zu  extracted %zu\n", ct.articles, ct.gold, ct.extracted);
-        printf("precision %.4f (%zu/%zu)  recall %.4f (%zu/%zu)\n", p, ct.precise, ct.extracted, r, ct.recalled,
-               ct.gold);
-        printf("speaker named %.4f (%zu/%zu)  pronoun %.4f (%zu/%zu)\n", sn, ct.spk_named_ok, ct.spk_named, spn,
-               ct.spk_pron_ok, ct.spk_pron);
+        printf("precision %.4f (%zu/%zu)  recall %.4f (%zu/%zu)\n", p, ct.precise, ct.extracted, r,
+               ct.recalled, ct.gold);
+        printf("speaker named %.4f (%zu/%zu)  pronoun %.4f (%zu/%zu)\n", sn, ct.spk_named_ok, ct.spk_named,
+               spn, ct.spk_pron_ok, ct.spk_pron);
     }
     return rc;
 }

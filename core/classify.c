@@ -471,7 +471,7 @@ st_status st_classify_article(st_classifier *c, const st_modelset *set, const ch
         return rc;
     if ((rc = st_quotes_extract(text, len, &c->quotes)) != ST_OK)
         return rc;
-    if (0 && (rc = quotes_to_code_points(&c->quotes, text, len)) != ST_OK)
+    if ((rc = quotes_to_code_points(&c->quotes, text, len)) != ST_OK)
         return rc;
 
     memset(&acc, 0, sizeof acc);

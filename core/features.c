@@ -8,6 +8,7 @@
  * string pool; a lookup touches one slot line and compares bytes only on a full hash match. */
 #include "st_features.h"
 
+#include <assert.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -57,8 +58,17 @@ static inline uint64_t hash_bytes(const char *p, size_t n)
         h = rotl64(h, 27) * 5 + 0x52dce729;
     }
     if (i < n) {
+        const unsigned char *t = (const unsigned char *)p + i;
         uint64_t w = 0;
-        memcpy(&w, p + i, n - i);
+        switch (n - i) {                   /* the tail, without a variable-length memcpy call */
+        case 7: w |= (uint64_t)t[6] << 48; /* fall through */
+        case 6: w |= (uint64_t)t[5] << 40; /* fall through */
+        case 5: w |= (uint64_t)t[4] << 32; /* fall through */
+        case 4: w |= (uint64_t)t[3] << 24; /* fall through */
+        case 3: w |= (uint64_t)t[2] << 16; /* fall through */
+        case 2: w |= (uint64_t)t[1] << 8;  /* fall through */
+        default: w |= (uint64_t)t[0];
+        }
         w *= c1;
         w = rotl64(w, 31);
         w *= c2;
@@ -67,12 +77,67 @@ static inline uint64_t hash_bytes(const char *p, size_t n)
     return fmix64(h);
 }
 
+/* The hash of a word n-gram from the hashes of its tokens, in order: h(t1 t2) = combine(h(t1),
+ * h(t2)), so every token's bytes are hashed once per text however many n-grams hold it. */
+static inline uint64_t hash_combine(uint64_t h, uint64_t next)
+{
+    return fmix64((h ^ 0x2545F4914F6CDD1DULL) * 0x9E3779B97F4A7C15ULL + next);
+}
+
+/* The hash of any term string, equal to what the term generator computes for it: "#c:" terms
+ * over their bytes, word n-grams by combining the hashes of their ' '-separated tokens (word
+ * tokens never hold ' ' or start with '#'). */
+static uint64_t term_hash(const char *p, size_t n)
+{
+    if (n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0)
+        return hash_bytes(p, n);
+    const char *end = p + n, *sp = memchr(p, ' ', n);
+    if (!sp)
+        return hash_bytes(p, n);
+    uint64_t h = hash_bytes(p, (size_t)(sp - p));
+    while (sp) {
+        p = sp + 1;
+        sp = memchr(p, ' ', (size_t)(end - p));
+        h = hash_combine(h, hash_bytes(p, (size_t)((sp ? sp : end) - p)));
+    }
+    return h;
+}
+
 static int term_cmp(const char *a, size_t al, const char *b, size_t bl)
 {
     int c = memcmp(a, b, al < bl ? al : bl);
     if (c)
         return c;
     return (al > bl) - (al < bl);
+}
+
+/* memcmp(a, b, n) == 0 for the short keys of the hot path, inlined (word loads, no call). */
+static inline int bytes_equal(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + n - 8, 8); /* the last eight bytes, overlapping what was compared */
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, u2, v2;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&u2, a + n - 4, 4);
+        memcpy(&v2, b + n - 4, 4);
+        return u == v && u2 == v2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
 }
 
 /* ---- sparse vectors ---- */
@@ -178,8 +243,8 @@ static int config_valid(const st_featurizer_config *c)
 
 typedef struct vslot {
     uint64_t hash;
-    uint32_t id; /* 0: empty */
-    uint32_t len;
+    uint32_t id;  /* 0: empty */
+    uint32_t off; /* the term's offset in pool (NUL-terminated there; terms hold no NUL) */
 } vslot;
 
 struct st_vocab {
@@ -202,7 +267,7 @@ static inline int vocab_find(const st_vocab *v, const char *key, size_t n, uint6
         const vslot *sl = &v->slots[i];
         if (sl->id == 0)
             return 0;
-        if (sl->hash == h && sl->len == n && memcmp(v->pool + v->off[sl->id], key, n) == 0)
+        if (sl->hash == h && bytes_equal(v->pool + sl->off, key, n) && v->pool[sl->off + n] == '\0')
             return (int)sl->id;
         i = (i + 1) & v->mask;
     }
@@ -229,6 +294,8 @@ static st_status vocab_alloc(st_vocab *v, size_t size, size_t pool_bytes)
 /* Builds the lookup table once pool/off/len hold every term. */
 static st_status vocab_index(st_vocab *v)
 {
+    if (v->size >= UINT32_MAX / 2 || v->off[v->size] + v->len[v->size] >= UINT32_MAX)
+        return ST_ERR_TOO_LARGE;
     size_t cap = 16;
     while (cap < 2 * v->size)
         cap *= 2;
@@ -237,13 +304,13 @@ static st_status vocab_index(st_vocab *v)
         return ST_ERR_NOMEM;
     v->mask = cap - 1;
     for (size_t id = 1; id <= v->size; id++) {
-        uint64_t h = hash_bytes(v->pool + v->off[id], v->len[id]);
+        uint64_t h = term_hash(v->pool + v->off[id], v->len[id]);
         size_t i = (size_t)h & v->mask;
         while (v->slots[i].id != 0)
             i = (i + 1) & v->mask;
         v->slots[i].hash = h;
         v->slots[i].id = (uint32_t)id;
-        v->slots[i].len = v->len[id];
+        v->slots[i].off = (uint32_t)v->off[id];
     }
     return ST_OK;
 }
@@ -301,7 +368,7 @@ int st_vocab_df(const st_vocab *v, int id)
 
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 {
-    return vocab_find(v, term, len, hash_bytes(term, len));
+    return vocab_find(v, term, len, term_hash(term, len));
 }
 
 /* ---- scratch and the term generator ---- */
@@ -313,7 +380,9 @@ struct st_featurize_scratch {
     uint32_t *cpb; /* code point starts of the padded word, plus its end */
     size_t cpb_cap;
     int *ids; /* ids of the known terms of the text, in generation order */
-    size_t ids_n, ids_cap;
+    size_t ids_cap;
+    uint64_t *th; /* hash of each token */
+    size_t th_cap;
 };
 
 st_status st_featurize_scratch_new(st_featurize_scratch **out)
@@ -334,6 +403,7 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     free(s->key);
     free(s->cpb);
     free(s->ids);
+    free(s->th);
     free(s);
     *ps = NULL;
 }
@@ -353,7 +423,8 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 1;
 }
 
-typedef st_status (*term_fn)(void *ctx, const char *key, size_t n);
+/* Receives one term occurrence: its bytes key[0..n) and term_hash(key, n). */
+typedef st_status (*term_fn)(void *ctx, const char *key, size_t n, uint64_t hash);
 
 /* Character n-grams of token w[0..wl) (sklearn's char_wb), each passed to fn as "#c:" + n-gram. */
 static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl,
@@ -378,12 +449,13 @@ static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, siz
         size_t un = (size_t)n;
         if (np <= un) {
             memcpy(s->key + CHAR_PREFIX_LEN, pad, plen);
-            return fn(ctx, s->key, CHAR_PREFIX_LEN + plen);
+            return fn(ctx, s->key, CHAR_PREFIX_LEN + plen, hash_bytes(s->key, CHAR_PREFIX_LEN + plen));
         }
         for (size_t st = 0; st + un <= np; st++) {
             size_t a = s->cpb[st], b = s->cpb[st + un];
             memcpy(s->key + CHAR_PREFIX_LEN, pad + a, b - a);
-            st_status rc = fn(ctx, s->key, CHAR_PREFIX_LEN + (b - a));
+            size_t kl = CHAR_PREFIX_LEN + (b - a);
+            st_status rc = fn(ctx, s->key, kl, hash_bytes(s->key, kl));
             if (rc != ST_OK)
                 return rc;
         }
@@ -394,25 +466,38 @@ static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, siz
 /* Calls fn for every term occurrence of the token list t, in a fixed order: word n-grams by n,
  * then by position; then character n-grams by token. t's NUL terminators are restored before
  * returning. */
-static st_status for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s,
-                               term_fn fn, void *ctx)
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* so each caller gets its sink inlined: one generator, no call per term */
+#endif
+static inline st_status
+for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s, term_fn fn, void *ctx)
 {
     st_status rc = ST_OK;
     size_t nt = t->n;
+    if (!grow((void **)&s->th, &s->th_cap, nt, sizeof *s->th))
+        return ST_ERR_NOMEM;
+    uint64_t *th = s->th;
+    char *buf = t->buf; /* locals: the sink's stores cannot alias them */
+    const uint32_t *off = t->off, *tlen = t->len;
+    for (size_t i = 0; i < nt; i++)
+        th[i] = hash_bytes(buf + off[i], tlen[i]);
     if (cfg->ngram_max > 1)
         for (size_t i = 0; i + 1 < nt; i++)
-            t->buf[t->off[i] + t->len[i]] = ' '; /* tokens are back to back: n-grams become spans */
+            buf[off[i] + tlen[i]] = ' '; /* tokens are back to back: n-grams become spans */
     for (int n = cfg->ngram_min; n <= cfg->ngram_max && rc == ST_OK; n++) {
         size_t un = (size_t)n;
         for (size_t i = 0; i + un <= nt; i++) {
-            size_t a = t->off[i], b = (size_t)t->off[i + un - 1] + t->len[i + un - 1];
-            if ((rc = fn(ctx, t->buf + a, b - a)) != ST_OK)
+            size_t a = off[i], b = (size_t)off[i + un - 1] + tlen[i + un - 1];
+            uint64_t h = th[i];
+            for (size_t k = 1; k < un; k++)
+                h = hash_combine(h, th[i + k]);
+            if ((rc = fn(ctx, buf + a, b - a, h)) != ST_OK)
                 break;
         }
     }
     if (cfg->ngram_max > 1)
         for (size_t i = 0; i + 1 < nt; i++)
-            t->buf[t->off[i] + t->len[i]] = '\0';
+            buf[off[i] + tlen[i]] = '\0';
     if (rc != ST_OK || cfg->char_ngram_max == 0)
         return rc;
     for (size_t i = 0; i < nt; i++) {
@@ -466,12 +551,11 @@ static st_status builder_rehash(builder *b)
     return ST_OK;
 }
 
-static st_status build_sink(void *ctx, const char *key, size_t n)
+static st_status build_sink(void *ctx, const char *key, size_t n, uint64_t h)
 {
     builder *b = ctx;
     if (n > UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    uint64_t h = hash_bytes(key, n);
     size_t i = (size_t)h & b->mask;
     for (;;) {
         bslot *sl = &b->slots[i];
@@ -618,84 +702,109 @@ out_free_scratch:
 
 typedef struct fctx {
     const st_vocab *v;
-    st_featurize_scratch *s;
+    int *ids; /* room for every term occurrence (sized by max_terms before generating) */
+    size_t n;
 } fctx;
 
-static st_status feat_sink(void *ctx, const char *key, size_t n)
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline st_status
+feat_sink(void *ctx, const char *key, size_t n, uint64_t h)
 {
     fctx *f = ctx;
-    int id = vocab_find(f->v, key, n, hash_bytes(key, n));
-    if (id == 0)
-        return ST_OK;
-    st_featurize_scratch *s = f->s;
-    if (s->ids_n == s->ids_cap && !grow((void **)&s->ids, &s->ids_cap, s->ids_n + 1, sizeof *s->ids))
-        return ST_ERR_NOMEM;
-    s->ids[s->ids_n++] = id;
+    int id = vocab_find(f->v, key, n, h);
+    if (id)
+        f->ids[f->n++] = id;
     return ST_OK;
 }
 
-static void sift_down(int *a, size_t root, size_t n)
+/* An upper bound on the term occurrences for_each_term passes on for t: n-grams by position, and
+ * at most len + 2 character n-grams of each size per token. */
+static size_t max_terms(const st_featurizer_config *cfg, const st_tokens *t)
 {
-    for (;;) {
-        size_t c = 2 * root + 1;
-        if (c >= n)
-            return;
-        if (c + 1 < n && a[c + 1] > a[c])
-            c++;
-        if (a[root] >= a[c])
-            return;
-        int t = a[root];
-        a[root] = a[c];
-        a[c] = t;
-        root = c;
+    size_t total = 0;
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
+        if (t->n >= (size_t)n)
+            total += t->n - (size_t)n + 1;
+    if (cfg->char_ngram_max > 0) {
+        size_t sizes = (size_t)(cfg->char_ngram_max - cfg->char_ngram_min + 1);
+        for (size_t i = 0; i < t->n; i++)
+            total += sizes * ((size_t)t->len[i] + 2);
+    }
+    return total;
+}
+
+static void insertion_sort(int *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        int x = a[i];
+        size_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
     }
 }
 
-/* Sorts a[0..n) ascending in place without allocating (qsort may allocate): insertion sort for
- * short arrays, heapsort otherwise. */
+/* Sorts a[0..n) ascending in place without allocating (glibc's qsort may malloc): quicksort with
+ * a median-of-three pivot, recursing into the smaller side (depth <= log2 n), insertion sort for
+ * short ranges. */
 static void sort_ints(int *a, size_t n)
 {
-    if (n <= 48) {
-        for (size_t i = 1; i < n; i++) {
-            int x = a[i];
-            size_t j = i;
-            while (j > 0 && a[j - 1] > x) {
-                a[j] = a[j - 1];
+    while (n > 16) {
+        size_t m = n / 2;
+        int x = a[0], y = a[m], z = a[n - 1];
+        int pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) { /* Hoare partition: stops on elements equal to the pivot, so it never runs off */
+            while (a[i] < pivot)
+                i++;
+            while (a[j] > pivot)
                 j--;
-            }
-            a[j] = x;
+            if (i >= j)
+                break;
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
         }
-        return;
+        size_t left = j + 1; /* a[0..left) <= pivot <= a[left..n) */
+        if (left >= n)
+            break; /* no progress (cannot happen with a median pivot): finish by insertion */
+        if (left < n - left) {
+            sort_ints(a, left);
+            a += left;
+            n -= left;
+        } else {
+            sort_ints(a + left, n - left);
+            n = left;
+        }
     }
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(a, i, n);
-    for (size_t end = n - 1; end > 0; end--) {
-        int t = a[0];
-        a[0] = a[end];
-        a[end] = t;
-        sift_down(a, 0, end);
-    }
+    insertion_sort(a, n);
 }
 
 st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s, st_svec *out)
 {
     st_status rc;
     out->n = 0;
-    s->ids_n = 0;
     if ((rc = st_tokenize(&v->cfg.tok, text, len, &s->toks)) != ST_OK)
         return rc;
-    fctx f = {v, s};
+    size_t bound = max_terms(&v->cfg, &s->toks);
+    if (!grow((void **)&s->ids, &s->ids_cap, bound, sizeof *s->ids))
+        return ST_ERR_NOMEM;
+    fctx f = {v, s->ids, 0};
     if ((rc = for_each_term(&v->cfg, &s->toks, s, feat_sink, &f)) != ST_OK)
         return rc;
-    size_t n = s->ids_n;
+    size_t n = f.n;
+    assert(n <= bound);
     if (n == 0)
         return ST_OK;
     int *ids = s->ids;
     sort_ints(ids, n);
-    size_t distinct = 1;
-    for (size_t i = 1; i < n; i++)
-        distinct += ids[i] != ids[i - 1];
-    if (!svec_reserve(out, distinct))
+    if (!svec_reserve(out, n))
         return ST_ERR_NOMEM;
     double sumsq = 0.0;
     size_t k = 0;
@@ -704,7 +813,7 @@ st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featu
         while (j < n && ids[j] == ids[i])
             j++;
         double tf = (double)(j - i);
-        double w = (v->cfg.sublinear_tf ? 1.0 + log(tf) : tf) * v->idf[ids[i]];
+        double w = (tf == 1.0 ? 1.0 : v->cfg.sublinear_tf ? 1.0 + log(tf) : tf) * v->idf[ids[i]];
         out->index[k] = ids[i];
         out->value[k] = w;
         sumsq += w * w;

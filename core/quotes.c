@@ -200,8 +200,8 @@ static int is_single_cp(int32_t cp)
 /* Punctuation that can follow a closing mark but never starts quoted text. */
 static int is_close_punct(int32_t cp)
 {
-    return cp == ',' || cp == ';' || cp == ':' || cp == ')' || cp == ']' || cp == '}' || cp == '!' || cp == '?' ||
-           cp == '.';
+    return cp == ',' || cp == ';' || cp == ':' || cp == ')' || cp == ']' || cp == '}' || cp == '!' ||
+           cp == '?' || cp == '.';
 }
 
 static int is_sentence_punct(int32_t cp)
@@ -235,9 +235,11 @@ static int closes(int k, int32_t cp, int rflank_only)
 static int reopens(int k, int32_t cp)
 {
     switch (kind_family(k)) {
-    case F_DQ: return cp == 0x201C || cp == '"' || cp == 0x201E || cp == 0x201F || (k == K_DQ_RQ && cp == 0x201D);
-    case F_GU: return (k == K_GU_FR && cp == 0x00AB) || (k == K_GU_DE && cp == 0x00BB) ||
-                      (k == K_SG_FR && cp == 0x2039) || (k == K_SG_DE && cp == 0x203A);
+    case F_DQ:
+        return cp == 0x201C || cp == '"' || cp == 0x201E || cp == 0x201F || (k == K_DQ_RQ && cp == 0x201D);
+    case F_GU:
+        return (k == K_GU_FR && cp == 0x00AB) || (k == K_GU_DE && cp == 0x00BB) ||
+               (k == K_SG_FR && cp == 0x2039) || (k == K_SG_DE && cp == 0x203A);
     case F_SQ: return cp == 0x2018 || cp == '\'' || cp == 0x201A || cp == 0x201B;
     case F_CJK: return (k == K_CJK1 && cp == 0x300C) || (k == K_CJK2 && cp == 0x300E);
     default: return 0;
@@ -271,7 +273,7 @@ typedef struct open_mark {
     size_t pos, len; /* the mark */
     size_t content;  /* first byte after the mark (and its padding) */
     size_t para;
-    size_t reopen0;  /* ctx->nreopen when the quote opened */
+    size_t reopen0; /* ctx->nreopen when the quote opened */
 } open_mark;
 
 typedef struct skip_list {
@@ -394,7 +396,8 @@ static int after_sentence_end(const char *s, size_t p0, size_t pos)
             b = st;
             continue;
         }
-        return saw_space && (is_sentence_punct(cp) || cp == 0x201D || cp == 0x2019 || cp == 0x00BB || cp == '"');
+        return saw_space &&
+               (is_sentence_punct(cp) || cp == 0x201D || cp == 0x2019 || cp == 0x00BB || cp == '"');
     }
     return 1;
 }
@@ -462,8 +465,9 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
                       prev == 0x2014 || prev == 0x2013 || prev == '/' ||
                       (is_mark_cp(prev) && prev != 0x201D && prev != 0x2019 && prev != 0x00BB);
         int sp_next = next == 0 || q_is_space(next);
-        int lflank = !sp_next && !is_close_punct(next) && !(is_mark_cp(next) && next != 0x201C && next != 0x2018 &&
-                                                            next != '"' && next != '\'' && next != 0x201E);
+        int lflank = !sp_next && !is_close_punct(next) &&
+                     !(is_mark_cp(next) && next != 0x201C && next != 0x2018 && next != '"' && next != '\'' &&
+                       next != 0x201E);
         int rflank = !sp_prev;
         int rflank_only = rflank && (!lflank || q_is_alnum(prev) || is_close_punct(prev));
         int32_t cur = cp;
@@ -479,7 +483,8 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
                 continue; /* ’em, ’90s: elision */
             if (cp == '\'' && !rflank && (next >= '0' && next <= '9'))
                 continue; /* '90s */
-            if ((cp == 0x2019 || cp == '\'') && pc == 's' && next == ' ' && later_single_closer(s, pos, pend)) {
+            if ((cp == 0x2019 || cp == '\'') && pc == 's' && next == ' ' &&
+                later_single_closer(s, pos, pend)) {
                 int has_sq = 0;
                 for (int i = 0; i < ss->depth; i++)
                     has_sq |= kind_family(ss->st[i].kind) == F_SQ;
@@ -491,8 +496,8 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
         /* try to close: the topmost compatible entry; single closers never close across a
          * double-quote entry */
         int ci = -1;
-        int pure_closer = cp == 0x201D || cp == 0x00BB || cp == 0x203A || cp == 0x2019 || cp == 0x300D ||
-                          cp == 0x300F;
+        int pure_closer =
+            cp == 0x201D || cp == 0x00BB || cp == 0x203A || cp == 0x2019 || cp == 0x300D || cp == 0x300F;
         int may_close;
         if (cp == '"' || cp == '\'')
             may_close = rflank;

@@ -33,7 +33,7 @@ typedef struct qperson {
 } qperson;
 
 typedef struct qentity {
-    size_t start, end; /* fullest form seen */
+    size_t start, end;         /* fullest form seen */
     size_t key_start, key_end; /* the last word */
     uint32_t ntok;
     uint8_t org;
@@ -128,8 +128,8 @@ static int is_dash(int32_t cp)
 
 static int is_qmark(int32_t cp)
 {
-    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB || cp == 0x2039 ||
-           cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
+    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB ||
+           cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
 }
 
 static st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
@@ -568,7 +568,8 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
     while (a < b && (is_punct(c, a, ',') || (is_lower_word(c, a) && IN(aux_words, c, &c->tok[a]) &&
                                              !IN(determiners, c, &c->tok[a]))))
         a++;
-    while (b > a && (is_punct(c, b - 1, ',') || (is_lower_word(c, b - 1) && IN(aux_words, c, &c->tok[b - 1]))))
+    while (b > a &&
+           (is_punct(c, b - 1, ',') || (is_lower_word(c, b - 1) && IN(aux_words, c, &c->tok[b - 1]))))
         b--;
     if (a >= b)
         return m;
@@ -596,6 +597,8 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
         }
         int had;
         size_t n0 = strip_titles(c, r0, b, &had);
+        if (n0 + 1 == b && (c->tok[n0].flags & TK_ALLCAP) && c->tok[n0].end - c->tok[n0].start > 5)
+            return m; /* a dateline (PHILADELPHIA —), not a speaker */
         if (n0 < b) {
             m.kind = M_NAME;
             m.t0 = n0;
@@ -618,6 +621,12 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
     for (size_t i = d; i < b; i++)
         if (!is_word(c, i) && !is_punct(c, i, '.'))
             return m;
+    /* a descriptor ends in a noun-like word: not a function word, not a lone determiner */
+    const qtok *head = &c->tok[b - 1];
+    if (IN(determiners, c, head) || IN(prepositions, c, head) || IN(conjunctions, c, head) ||
+        IN(pronouns, c, head) || IN(aux_words, c, head) || IN(stop_words, c, head) ||
+        (is_lower_word(c, d) && IN(prepositions, c, &c->tok[d])) || (c->tok[b - 1].flags & TK_POSS))
+        return m;
     m.kind = M_DESC;
     m.t0 = d;
     m.t1 = b;
@@ -745,6 +754,8 @@ static enum cue_kind cue_at(const qctx *c, size_t i, size_t hi)
         return CUE_ACCORDING;
     if (tok_is(c, i, "put"))
         return (i + 1 < hi && tok_is(c, i + 1, "it")) ? CUE_PUT_IT : CUE_NONE;
+    if (tok_is(c, i, "shot") || tok_is(c, i, "fired") || tok_is(c, i, "hit"))
+        return (i + 1 < hi && tok_is(c, i + 1, "back")) ? CUE_VERB : CUE_NONE;
     if (tok_is(c, i, "pointed"))
         return (i + 1 < hi && tok_is(c, i + 1, "out")) ? CUE_VERB : CUE_NONE;
     return CUE_VERB;
@@ -814,7 +825,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
         if (k == CUE_NONE)
             continue;
         if (k == CUE_ACCORDING)
-            return from_mention(np_after(c, v + (tok_is(c, v, "according") ? 2 : 1), e), ST_SPEAKER_ACCORDING_TO);
+            return from_mention(np_after(c, v + (tok_is(c, v, "according") ? 2 : 1), e),
+                                ST_SPEAKER_ACCORDING_TO);
         if (v == i)
             return from_mention(np_after(c, v + 1, e), ST_SPEAKER_CUE);
         if (k == CUE_PART)
@@ -1035,7 +1047,10 @@ st_status q_attribute(qctx *c)
         return rc;
     for (size_t qi = 0; qi < c->nq; qi++) {
         rawq *q = &c->q[qi];
-        const rawq *prev = qi > 0 ? &c->q[qi - 1] : NULL;
+        const rawq *prev = NULL; /* the last kept quote: a dropped title or scare quote is text */
+        for (size_t k = qi; k > 0 && !prev; k--)
+            if (!c->q[k - 1].dropped)
+                prev = &c->q[k - 1];
         const rawq *next = qi + 1 < c->nq ? &c->q[qi + 1] : NULL;
         size_t p0 = c->para[q->para0].start;
         size_t lo_b = p0;
@@ -1063,8 +1078,18 @@ st_status q_attribute(qctx *c)
             if (!before.found && !before.drop && is_punct(c, tb1 - 1, ':')) {
                 /* colon lead-in: "Minister X: “…”" */
                 mention m = classify_np(c, cur_s, tb1 - 1);
-                if (m.kind == M_NAME && tb1 - 1 - cur_s <= 6)
+                if (m.kind == M_NAME && tb1 - 1 - cur_s <= 6) {
                     before = from_mention(m, ST_SPEAKER_CUE);
+                } else {
+                    /* "… – Philip Bump: “…”": a name right after a dash or comma */
+                    size_t r0 = cap_run_back(c, cur_s, tb1 - 1);
+                    if (r0 + 2 <= tb1 - 1 && r0 > cur_s &&
+                        ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','))) {
+                        m = classify_np(c, r0, tb1 - 1);
+                        if (m.kind == M_NAME)
+                            before = from_mention(m, ST_SPEAKER_CUE);
+                    }
+                }
             }
         }
         if (!before.found && cur_s > tb0) {
@@ -1133,7 +1158,8 @@ st_status q_attribute(qctx *c)
         if (!q->speaker && (embedded || nw <= 4)) {
             /* a stance or speech verb elsewhere in the sentence makes it a partial quote */
             size_t se = ta0;
-            while (se < c->ntok && se < ta0 + 60 && c->tok[se].start < pe && !(c->tok[se].flags & TK_SENT_END))
+            while (se < c->ntok && se < ta0 + 60 && c->tok[se].start < pe &&
+                   !(c->tok[se].flags & TK_SENT_END))
                 se++;
             attrib r = broad_cue(c, cur_s, se, tb1, ta0);
             if (r.found) {
@@ -1149,7 +1175,8 @@ st_status q_attribute(qctx *c)
         int nickname = tb1 > tb0 && is_cap(c, tb1 - 1) && ta0 < c->ntok && is_cap(c, ta0) && nw <= 3 &&
                        !q->ends_sentence;
         int attr_value = tb1 > 0 && is_punct(c, tb1 - 1, '=');
-        if (nickname || attr_value || (!q->speaker && !keep_orphan && nw <= 4 && (embedded || !q->ends_sentence))) {
+        if (nickname || attr_value ||
+            (!q->speaker && !keep_orphan && nw <= 4 && (embedded || !q->ends_sentence))) {
             q->dropped = 1;
             free(q->speaker);
             q->speaker = NULL;

@@ -26,16 +26,16 @@ typedef struct qtok {
     size_t start, end; /* bytes */
     uint32_t sent;     /* index of the first token of this token's sentence */
     uint16_t flags;
-    int32_t cp;        /* the code point of a punctuation token, 0 for words */
+    int32_t cp; /* the code point of a punctuation token, 0 for words */
 } qtok;
 
 /* A paired quote before attribution. */
 typedef struct rawq {
-    size_t open;       /* byte offset of the opening mark */
-    size_t start, end; /* content, trimmed, one trailing comma dropped */
-    size_t after;      /* just past the closing mark (== content end when unclosed) */
-    size_t para0;      /* paragraph index of the opening mark */
-    size_t para1;      /* paragraph index where it ends */
+    size_t open;              /* byte offset of the opening mark */
+    size_t start, end;        /* content, trimmed, one trailing comma dropped */
+    size_t after;             /* just past the closing mark (== content end when unclosed) */
+    size_t para0;             /* paragraph index of the opening mark */
+    size_t para1;             /* paragraph index where it ends */
     size_t reopen0, reopen_n; /* reopening marks: ctx->reopen[reopen0 .. reopen0+reopen_n) */
     int unclosed;
     int ends_comma;    /* a comma was dropped before the closing mark */

@@ -10,6 +10,17 @@
  * name of the matching person named earlier in the article, and continuation paragraphs inheriting
  * the previous speaker. Conventions: ../shared/cases/README.md (E01-E11).
  *
+ * Speaker strings: a named speaker is the fullest form of the name in the article, titles and job
+ * words stripped ("US Vice President JD Vance" -> "JD Vance", "Vance" -> "JD Vance"); an
+ * organisation drops its article ("the Regional Water Board" -> "Regional Water Board"); an unnamed
+ * speaker is its descriptor as written without a leading a/an/the ("a spokesperson for British Prime
+ * Minister Keir Starmer" -> "spokesperson for British Prime Minister Keir Starmer", "one diplomat"
+ * stays "one diplomat"); a pronoun resolves to the nearest earlier person who was a sentence subject
+ * or a speaker (else the nearest person; no gender agreement), and stays as written ("they", "I")
+ * when nothing resolves it. speaker_start/end always point at the mention the cue attaches to (the
+ * pronoun itself for ST_SPEAKER_PRONOUN; the earlier quote's mention for continuation/context).
+ * Newswire '' and TeX `` marks count as double quotation marks.
+ *
  * All offsets are 0-based byte offsets into the text as given, end exclusive. */
 #ifndef ST_QUOTES_H
 #define ST_QUOTES_H
@@ -29,15 +40,15 @@ typedef enum st_speaker_method {
 const char *st_speaker_method_name(st_speaker_method m);
 
 typedef struct st_quote {
-    size_t start, end;  /* content span without its marks (first to last paragraph) */
-    char *text;         /* owned: the content, reopening marks removed, paragraphs joined as in input,
-                           one trailing comma before the closing mark dropped */
+    size_t start, end; /* content span without its marks (first to last paragraph) */
+    char *text;        /* owned: the content, reopening marks removed, paragraphs joined as in input,
+                          one trailing comma before the closing mark dropped */
     size_t text_len;
-    char *speaker;      /* owned: the fullest name found in the article, or NULL */
+    char *speaker;                     /* owned: the fullest name found in the article, or NULL */
     size_t speaker_start, speaker_end; /* the mention the cue attaches to (valid when speaker) */
     st_speaker_method method;
-    int partial;        /* 1: a quoted fragment inside reported speech ("warned that the plan "...") */
-    int unclosed;       /* 1: no closing mark; the quote stops at its paragraph end */
+    int partial;  /* 1: a quoted fragment inside reported speech ("warned that the plan "...") */
+    int unclosed; /* 1: no closing mark; the quote stops at its paragraph end */
 } st_quote;
 
 typedef struct st_quotes {

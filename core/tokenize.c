@@ -24,7 +24,8 @@ enum kind {
     K_CLAUSE,  /* clause punctuation or dash: separates words and ends a negation scope */
     K_DELETE,  /* invisible format character: deleted, the word continues across it */
     K_ZWJ,     /* U+200D: part of an emoji sequence, else deleted */
-    K_EMOJI    /* starts an emoji grapheme cluster */
+    K_EMOJI,   /* starts an emoji grapheme cluster */
+    K_HIGH     /* byte_kind only: a byte >= 0x80, to be decoded */
 };
 
 #define S_ K_SPACE
@@ -33,7 +34,7 @@ enum kind {
 #define H_ K_HYPHEN
 #define W_ K_WORD
 #define X_ K_SEP
-static const unsigned char ascii_kind[128] = {
+static const unsigned char byte_kind[256] = {
     S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, /* controls */
     S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, /* controls */
     S_, C_, X_, X_, X_, X_, X_, A_, X_, X_, X_, X_, C_, H_, C_, X_, /*  !"#$%&'()*+,-./ */
@@ -42,6 +43,16 @@ static const unsigned char ascii_kind[128] = {
     W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, X_, X_, X_, X_, X_, /* PQRSTUVWXYZ[\]^_ */
     A_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* `abcdefghijklmno */
     W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, X_, X_, X_, X_, S_, /* pqrstuvwxyz{|}~DEL */
+    [0x80] = K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
 };
 #undef S_
 #undef C_
@@ -49,6 +60,28 @@ static const unsigned char ascii_kind[128] = {
 #undef H_
 #undef W_
 #undef X_
+
+/* ASCII bytes as they are written into a word: A-Z folded (fold_lower only), '`' -> '\''. */
+static const unsigned char fold_lower[128] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x27, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+};
+static const unsigned char fold_keep[128] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
+    0x27, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
+};
 
 /* Kind of a non-ASCII code point (utf8proc's Unicode 15 tables). */
 static int classify(int32_t cp)
@@ -133,7 +166,7 @@ static inline int kind_at(const unsigned char *s, size_t len, size_t pos, size_t
     if (b < 0x80) {
         *next = pos + 1;
         *cp = (int32_t)b;
-        return ascii_kind[b];
+        return byte_kind[b];
     }
     size_t q = pos;
     int32_t c = st_utf8_next((const char *)s, len, &q);
@@ -158,37 +191,40 @@ static inline unsigned char ascii_lower(unsigned char c)
     return (unsigned char)((unsigned)(c - 'A') < 26u ? c | 0x20 : c);
 }
 
-typedef struct negator {
-    unsigned char len;
-    char word[9];
-} negator;
-
-static const negator negators[] = {
-    {2, "no"},       {3, "not"},     {3, "nor"},    {5, "never"},   {4, "none"},   {6, "nobody"},
-    {7, "nothing"},  {7, "nowhere"}, {5, "noone"},  {7, "neither"}, {6, "cannot"}, {4, "cant"},
-    {4, "dont"},     {4, "wont"},    {4, "isnt"},   {5, "arent"},   {5, "wasnt"},  {6, "werent"},
-    {6, "doesnt"},   {5, "didnt"},   {5, "hasnt"},  {6, "havent"},  {5, "hadnt"},  {7, "couldnt"},
-    {8, "shouldnt"}, {7, "wouldnt"}, {6, "mustnt"}, {6, "neednt"},  {4, "aint"},
-};
-
-/* 1 when w[0..n) starts a negation scope (ASCII case-insensitive, so it holds with casefold off). */
+/* 1 when w[0..n) starts a negation scope (ASCII case-insensitive, so it holds with casefold off).
+ * Called for every token: rejects on the first letter before comparing anything. */
 static int is_negator(const char *w, size_t n)
 {
     const unsigned char *u = (const unsigned char *)w;
-    if (n >= 3 && ascii_lower(u[n - 3]) == 'n' && u[n - 2] == '\'' && ascii_lower(u[n - 1]) == 't')
-        return 1;
-    if (n < 2 || n > 8)
+    if (n < 2)
         return 0;
-    for (size_t i = 0; i < sizeof negators / sizeof negators[0]; i++) {
-        if (negators[i].len != n || negators[i].word[0] != (char)ascii_lower(u[0]))
-            continue;
-        size_t k = 1;
-        while (k < n && negators[i].word[k] == (char)ascii_lower(u[k]))
-            k++;
-        if (k == n)
-            return 1;
+    /* every negator starts with 'n' or ends in 't' ("n't" forms included) */
+    unsigned char c0 = u[0] < 0x80 ? fold_lower[u[0]] : 0, cl = u[n - 1] < 0x80 ? fold_lower[u[n - 1]] : 0;
+    if (c0 != 'n' && cl != 't')
+        return 0;
+    if (n >= 3 && cl == 't' && u[n - 2] == '\'' && ascii_lower(u[n - 3]) == 'n')
+        return 1; /* any "n't" form */
+    if (n > 8)
+        return 0;
+    char lw[8];
+    for (size_t i = 0; i < n; i++)
+        lw[i] = (char)ascii_lower(u[i]);
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(lw, lit, n) == 0)
+    switch (c0) {
+    case 'n':
+        return IS("no") || IS("not") || IS("nor") || IS("never") || IS("none") || IS("nobody") ||
+               IS("nothing") || IS("nowhere") || IS("noone") || IS("neither") || IS("neednt");
+    case 'c': return IS("cannot") || IS("cant") || IS("couldnt");
+    case 'd': return IS("dont") || IS("doesnt") || IS("didnt");
+    case 'w': return IS("wont") || IS("wasnt") || IS("werent") || IS("wouldnt");
+    case 'i': return IS("isnt");
+    case 'a': return IS("arent") || IS("aint");
+    case 'h': return IS("hasnt") || IS("havent") || IS("hadnt");
+    case 's': return IS("shouldnt");
+    case 'm': return IS("mustnt");
+    default: return 0;
     }
-    return 0;
+#undef IS
 }
 
 typedef struct tokstate {
@@ -230,21 +266,26 @@ static int reserve_cps(st_tokens *t, size_t need)
     return 1;
 }
 
-/* Records the token that starts at buf + off, is n bytes long and is already NUL-terminated. */
-static st_status push_token(st_tokens *t, size_t off, size_t n)
+static st_status grow_tokens(st_tokens *t)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        uint32_t *o = realloc(t->off, cap * sizeof *o);
-        if (!o)
-            return ST_ERR_NOMEM;
-        t->off = o;
-        uint32_t *l = realloc(t->len, cap * sizeof *l);
-        if (!l)
-            return ST_ERR_NOMEM;
-        t->len = l;
-        t->cap = cap;
-    }
+    size_t cap = t->cap ? t->cap * 2 : 64;
+    uint32_t *o = realloc(t->off, cap * sizeof *o);
+    if (!o)
+        return ST_ERR_NOMEM;
+    t->off = o;
+    uint32_t *l = realloc(t->len, cap * sizeof *l);
+    if (!l)
+        return ST_ERR_NOMEM;
+    t->len = l;
+    t->cap = cap;
+    return ST_OK;
+}
+
+/* Records the token that starts at buf + off, is n bytes long and is already NUL-terminated. */
+static inline st_status push_token(st_tokens *t, size_t off, size_t n)
+{
+    if (t->n == t->cap && grow_tokens(t) != ST_OK)
+        return ST_ERR_NOMEM;
     if (off + n + 1 > UINT32_MAX)
         return ST_ERR_TOO_LARGE;
     t->off[t->n] = (uint32_t)off;
@@ -323,31 +364,11 @@ static st_status normalise_word(tokstate *ts, size_t start, size_t end, size_t a
     return ST_OK;
 }
 
-/* Emits the word s[start..end) (nonascii: it holds a byte >= 0x80). */
-static st_status emit_word(tokstate *ts, size_t start, size_t end, int nonascii)
+/* Completes the word written at buf + off (pre bytes of "NOT_" prefix, then wlen bytes): drops a
+ * possessive 's, terminates and records it, and opens a negation scope after a negator. */
+static st_status finish_word(tokstate *ts, size_t off, size_t pre, size_t wlen)
 {
     st_tokens *o = ts->out;
-    size_t off = o->buf_len;
-    size_t pre = (ts->neg && ts->cfg->negation) ? 4 : 0;
-    size_t wlen;
-    if (!nonascii) {
-        if (!reserve_bytes(o, off + pre + (end - start) + 1))
-            return ST_ERR_NOMEM;
-        unsigned char *d = (unsigned char *)o->buf + off + pre;
-        const unsigned char *s = ts->s;
-        if (ts->cfg->casefold) {
-            for (size_t i = start; i < end; i++)
-                d[i - start] = s[i] == '`' ? '\'' : ascii_lower(s[i]);
-        } else {
-            for (size_t i = start; i < end; i++)
-                d[i - start] = s[i] == '`' ? '\'' : s[i];
-        }
-        wlen = end - start;
-    } else {
-        st_status rc = normalise_word(ts, start, end, off + pre, &wlen);
-        if (rc != ST_OK)
-            return rc;
-    }
     char *w = o->buf + off + pre;
     if (pre)
         memcpy(o->buf + off, "NOT_", 4);
@@ -361,6 +382,70 @@ static st_status emit_word(tokstate *ts, size_t start, size_t end, int nonascii)
         ts->neg = 1;
     ts->gap_clean = 1;
     return ST_OK;
+}
+
+/* Emits the word s[start..end) (nonascii: it holds a byte >= 0x80). */
+static st_status emit_word(tokstate *ts, size_t start, size_t end, int nonascii)
+{
+    st_tokens *o = ts->out;
+    size_t off = o->buf_len;
+    size_t pre = (ts->neg && ts->cfg->negation) ? 4 : 0;
+    size_t wlen;
+    if (!nonascii) {
+        if (!reserve_bytes(o, off + pre + (end - start) + 1))
+            return ST_ERR_NOMEM;
+        unsigned char *d = (unsigned char *)o->buf + off + pre;
+        const unsigned char *fold = ts->cfg->casefold ? fold_lower : fold_keep;
+        for (size_t i = start; i < end; i++)
+            d[i - start] = fold[ts->s[i]];
+        wlen = end - start;
+    } else {
+        st_status rc = normalise_word(ts, start, end, off + pre, &wlen);
+        if (rc != ST_OK)
+            return rc;
+    }
+    return finish_word(ts, off, pre, wlen);
+}
+
+/* The common case: a word of ASCII letters, digits, inner apostrophes and hyphens starting at the
+ * ASCII word byte s[pos], scanned and folded into the buffer in one loop. Returns 0 (and writes
+ * nothing that counts) when a non-ASCII byte belongs to the word: the caller takes the general
+ * path. */
+static st_status ascii_word(tokstate *ts, size_t pos, size_t *next, int *done)
+{
+    st_tokens *o = ts->out;
+    const unsigned char *s = ts->s;
+    size_t len = ts->len;
+    size_t off = o->buf_len;
+    size_t pre = (ts->neg && ts->cfg->negation) ? 4 : 0;
+    *done = 0;
+    if (!reserve_bytes(o, off + pre + (len - pos) + 1)) /* room for the longest possible word */
+        return ST_ERR_NOMEM;
+    unsigned char *d = (unsigned char *)o->buf + off + pre;
+    const unsigned char *fold = ts->cfg->casefold ? fold_lower : fold_keep;
+    size_t p = pos;
+    for (;;) {
+        *d++ = fold[s[p++]];
+        if (p >= len)
+            break;
+        int k = byte_kind[s[p]];
+        if (k == K_WORD)
+            continue;
+        if (k == K_HIGH)
+            return ST_OK;
+        if (k != K_APOS && k != K_HYPHEN)
+            break;
+        if (p + 1 >= len)
+            break;
+        k = byte_kind[s[p + 1]];
+        if (k == K_HIGH)
+            return ST_OK; /* "l'été": decided on the general path */
+        if (k != K_WORD)
+            break;
+    }
+    *next = p;
+    *done = 1;
+    return finish_word(ts, off, pre, p - pos);
 }
 
 /* End of the emoji grapheme cluster whose first code point first ends at q. */
@@ -410,7 +495,7 @@ static size_t scan_word(const unsigned char *s, size_t len, size_t pos, int *non
     while (pos < len) {
         unsigned b = s[pos];
         if (b < 0x80) {
-            int k = ascii_kind[b];
+            int k = byte_kind[b];
             if (k == K_WORD) {
                 pos++;
                 continue;
@@ -505,11 +590,15 @@ st_status st_tokenize(const st_tokenizer_config *cfg, const char *text, size_t l
     st_status rc = ST_OK;
     while (pos < len) {
         unsigned b = s[pos];
+        if (b == ' ') {
+            pos++;
+            continue;
+        }
         size_t q;
         int32_t cp;
         int k;
         if (b < 0x80) {
-            k = ascii_kind[b];
+            k = byte_kind[b];
             q = pos + 1;
             cp = (int32_t)b;
         } else {
@@ -517,6 +606,16 @@ st_status st_tokenize(const st_tokenizer_config *cfg, const char *text, size_t l
         }
         switch (k) {
         case K_WORD: {
+            if (b < 0x80) {
+                int done;
+                size_t next;
+                if ((rc = ascii_word(&ts, pos, &next, &done)) != ST_OK)
+                    return rc;
+                if (done) {
+                    pos = next;
+                    continue;
+                }
+            }
             int na;
             size_t end = scan_word(s, len, q, &na);
             if ((rc = emit_word(&ts, pos, end, na || b >= 0x80)) != ST_OK)

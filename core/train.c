@@ -219,8 +219,8 @@ static void print_nothing(const char *s)
 
 /* Trains a C-SVC on the examples idx[0..n) (features x, labels from ds) with C, class weights
  * n / (n_present * n_c) when asked, and Platt probabilities when prob. *out owned by the caller. */
-static st_status libsvm_fit(const st_dataset *ds, const size_t *idx, const fmat *x, double C, int class_weights,
-                            int prob, unsigned seed, struct svm_model **out)
+static st_status libsvm_fit(const st_dataset *ds, const size_t *idx, const fmat *x, double C,
+                            int class_weights, int prob, unsigned seed, struct svm_model **out)
 {
     st_status rc = ST_ERR_NOMEM;
     struct svm_problem p = {0};
@@ -566,7 +566,8 @@ static st_status liblinear_fit(const st_dataset *ds, const size_t *idx, const fm
             double wi = cw[order[i]], wj = cw[order[j]];
             if ((rc = liblinear_binary(sx, sy, l, nf, C, wi, wj, seed, w, &b)) != ST_OK)
                 break;
-            if (prob && (rc = liblinear_platt(sx, sy, l, nf, C, wi, wj, seed, &m->probA[p], &m->probB[p])) != ST_OK)
+            if (prob &&
+                (rc = liblinear_platt(sx, sy, l, nf, C, wi, wj, seed, &m->probA[p], &m->probB[p])) != ST_OK)
                 break;
             m->rho[p] = -b;
             m->sv_coef[j - 1][p] = 1.0;
@@ -630,8 +631,8 @@ out_free:
 }
 
 /* Trains with the solver the options name (see libsvm_fit and liblinear_fit). */
-static st_status fit(const st_dataset *ds, const size_t *idx, const fmat *x, double C, const st_train_options *opt,
-                     int prob, struct svm_model **out)
+static st_status fit(const st_dataset *ds, const size_t *idx, const fmat *x, double C,
+                     const st_train_options *opt, int prob, struct svm_model **out)
 {
     if (opt->solver == ST_SOLVER_LIBLINEAR)
         return liblinear_fit(ds, idx, x, C, opt->class_weights, prob, opt->seed, out);

@@ -6,7 +6,11 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates python3 curl
       libsvm-dev libsvm-tools liblinear-dev libmicrohttpd-dev libjansson-dev libutf8proc-dev
-      libcmocka-dev libxml2-dev libsqlite3-dev libssl-dev sqlite3 parallel)
+      libcmocka-dev libxml2-dev libsqlite3-dev libssl-dev sqlite3 parallel bc chromium)
+# The browser test needs node and npm; a machine may have them from elsewhere (e.g. NodeSource), in
+# which case Debian's packages would conflict: install them only when the commands are missing.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(python3-sklearn fasttext wrk nginx valgrind clang libclang-rt-14-dev)
 fi

@@ -373,11 +373,13 @@ int main(int argc, char **argv)
         goto out_close_pipe;
     }
     json_escape(esc, sizeof esc, s.cfg.host);
+    st_modelset *now = srv_acquire_models(&s); /* worker threads may already be swapping s.set */
     srv_log(
         "{\"event\":\"listening\",\"host\":%s,\"port\":%u,\"threads\":%u,\"max_body\":%zu,\"stance\":\"%s\","
         "\"sentiment\":\"%s\",\"admin\":%s}",
-        esc, s.bound_port, s.cfg.threads, s.cfg.max_body, st_model_version(st_modelset_stance(s.set)),
-        st_model_version(st_modelset_sentiment(s.set)), s.admin_token ? "true" : "false");
+        esc, s.bound_port, s.cfg.threads, s.cfg.max_body, st_model_version(st_modelset_stance(now)),
+        st_model_version(st_modelset_sentiment(now)), s.admin_token ? "true" : "false");
+    st_modelset_unref(now);
 
     while (!got_stop) {
         struct pollfd pfd = {pipefd[0], POLLIN, 0};

@@ -409,6 +409,17 @@ def t_metrics(port):
 # ---------------------------------------------------------------- signals, reloads, admin
 
 
+def t_access_log(server):
+    """One JSON line per request on stderr: method, path, status, bytes, ms."""
+    lines = [e for e in server.events() if "method" in e]
+    check(len(lines) > 50, "only %d access log lines" % len(lines))
+    for e in lines:
+        for k in ("method", "path", "status", "bytes", "ms"):
+            check(k in e, "access log line without %s: %r" % (k, e))
+    check(any(e["path"] == "/classify" and e["status"] == 413 for e in lines), "no 413 logged")
+    check(any(e["path"] == "/nope" and e["status"] == 404 for e in lines), "no 404 logged")
+
+
 def t_sighup_during_requests(server):
     port = server.port
     errors = []
@@ -546,6 +557,7 @@ def main():
                          ("E23d many headers", t_many_headers), ("E21/E22 delivery modes", t_delivery_modes),
                          ("keep-alive", t_keep_alive), ("concurrent 8x25", t_concurrent), ("metrics", t_metrics)]:
             res.run(name, fn, p)
+        res.run("access log", t_access_log, server)
         res.run("SIGHUP during requests", t_sighup_during_requests, server)
         res.run("bad reload keeps the old models", t_bad_reload_keeps_old, server, models_copy)
         res.run("admin reload with bearer token", t_admin_reload, a["server"], models_copy)

@@ -746,6 +746,88 @@ static void test_vectors_of_a_corpus(void **state)
     free(docs);
 }
 
+/* The fast path against a naive reference: n-gram strings built one by one, looked up with
+ * st_vocab_lookup (which hashes the string), counted in a dense array, weighted and normalised.
+ * Long random texts give many repeated ids, so the in-place sort and the run-length counting are
+ * exercised well beyond the short-array case. */
+static void test_matches_naive_reference(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"plan",      "not",   "deal",  "fair",       "won't",    "union",
+                                        "caf\u00E9", "talks", "never", "\U0001F44D", "minister", "back",
+                                        "the",       ",",     "MP's",  "a"};
+    enum { NDOC = 60, NW = sizeof words / sizeof words[0] };
+    char **docs = malloc(NDOC * sizeof *docs);
+    assert_non_null(docs);
+    uint64_t seed = 7;
+    for (int i = 0; i < NDOC; i++) {
+        size_t nwords = 1 + (size_t)(i * 37 % 700);
+        docs[i] = calloc(1, nwords * 12 + 1);
+        assert_non_null(docs[i]);
+        for (size_t k = 0; k < nwords; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            strcat(docs[i], words[(seed >> 33) % NW]);
+            strcat(docs[i], " ");
+        }
+    }
+    for (int cfgi = 0; cfgi < 3; cfgi++) {
+        st_featurizer_config cfg = st_featurizer_config_default();
+        cfg.ngram_max = cfgi + 1; /* unigrams; 1-2; 1-3 */
+        cfg.sublinear_tf = cfgi != 1;
+        st_vocab *v = build(&cfg, (const char *const *)docs, NDOC);
+        size_t size = st_vocab_size(v);
+        double *ref = calloc(size + 1, sizeof *ref);
+        assert_non_null(ref);
+        st_tokens t;
+        st_tokens_init(&t);
+        st_featurize_scratch *s;
+        assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
+        st_svec x;
+        st_svec_init(&x);
+        char key[256];
+        for (int i = 0; i < NDOC; i++) {
+            size_t len = strlen(docs[i]);
+            assert_int_equal(st_tokenize(&cfg.tok, docs[i], len, &t), ST_OK);
+            memset(ref, 0, (size + 1) * sizeof *ref);
+            for (int n = cfg.ngram_min; n <= cfg.ngram_max; n++)
+                for (size_t k = 0; k + (size_t)n <= t.n; k++) {
+                    key[0] = '\0';
+                    for (int j = 0; j < n; j++) {
+                        if (j)
+                            strcat(key, " ");
+                        strcat(key, t.buf + t.off[k + (size_t)j]);
+                    }
+                    int id = lookup(v, key);
+                    if (id)
+                        ref[id] += 1.0;
+                }
+            double ss = 0.0;
+            size_t nnz = 0;
+            for (size_t id = 1; id <= size; id++) {
+                if (ref[id] == 0.0)
+                    continue;
+                double tf = cfg.sublinear_tf ? 1.0 + log(ref[id]) : ref[id];
+                ref[id] = tf * st_vocab_idf(v, (int)id);
+                ss += ref[id] * ref[id];
+                nnz++;
+            }
+            assert_int_equal(st_featurize(v, docs[i], len, s, &x), ST_OK);
+            check_hygiene(&x);
+            assert_int_equal(x.n, nnz);
+            for (size_t k = 0; k < x.n; k++)
+                assert_true(fabs(x.value[k] - ref[x.index[k]] / sqrt(ss)) < 1e-13);
+        }
+        st_svec_free(&x);
+        st_featurize_scratch_free(&s);
+        st_tokens_free(&t);
+        free(ref);
+        st_vocab_free(&v);
+    }
+    for (int i = 0; i < NDOC; i++)
+        free(docs[i]);
+    free(docs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -761,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_load_rejects_bad_files),
         cmocka_unit_test(test_featurize_no_alloc_when_warm),
         cmocka_unit_test(test_vectors_of_a_corpus),
+        cmocka_unit_test(test_matches_naive_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -384,7 +384,8 @@ static void test_liblinear_matches_libsvm(void **state)
     static const char *const files[] = {"model.svm", "weights.tsv", "vocab.tsv"}; /* meta names the task */
     for (int i = 0; i < 3; i++) { /* deterministic like the libsvm path */
         char cmd[1024];
-        snprintf(cmd, sizeof cmd, "cmp -s '%s/lin3/%s' '%s/lin3_again/%s'", tmpdir, files[i], tmpdir, files[i]);
+        snprintf(cmd, sizeof cmd, "cmp -s '%s/lin3/%s' '%s/lin3_again/%s'", tmpdir, files[i], tmpdir,
+                 files[i]);
         assert_int_equal(system(cmd), 0);
     }
     /* the model predicts its own training texts (the verbs separate the labels) */

@@ -36,7 +36,8 @@ static void extract(const char *text, st_quotes *q)
 static void print_quotes(const st_quotes *q)
 {
     for (size_t i = 0; i < q->n; i++)
-        print_message("  got [%s] -> %s (%s)\n", q->items[i].text, q->items[i].speaker ? q->items[i].speaker : "null",
+        print_message("  got [%s] -> %s (%s)\n", q->items[i].text,
+                      q->items[i].speaker ? q->items[i].speaker : "null",
                       st_speaker_method_name(q->items[i].method));
 }
 
@@ -70,10 +71,10 @@ static void expect(const char *text, const want *w, size_t n)
     st_quotes_free(&q);
 }
 
-#define EXPECT(text, ...)                                                                                             \
-    do {                                                                                                              \
-        const want w_[] = {__VA_ARGS__};                                                                              \
-        expect(text, w_, sizeof w_ / sizeof w_[0]);                                                                   \
+#define EXPECT(text, ...)                                                                                    \
+    do {                                                                                                     \
+        const want w_[] = {__VA_ARGS__};                                                                     \
+        expect(text, w_, sizeof w_ / sizeof w_[0]);                                                          \
     } while (0)
 
 static void expect_none(const char *text)
@@ -100,14 +101,17 @@ static const st_quote *find_quote(const st_quotes *q, const char *t)
 static void test_straight_and_curly(void **state)
 {
     (void)state;
-    EXPECT("\"The ferry will sail at noon,\" Captain Rosa Imbert said.", {"The ferry will sail at noon", "Rosa Imbert"});
-    EXPECT("“The ferry will sail at noon,” Captain Rosa Imbert said.", {"The ferry will sail at noon", "Rosa Imbert"});
+    EXPECT("\"The ferry will sail at noon,\" Captain Rosa Imbert said.",
+           {"The ferry will sail at noon", "Rosa Imbert"});
+    EXPECT("“The ferry will sail at noon,” Captain Rosa Imbert said.",
+           {"The ferry will sail at noon", "Rosa Imbert"});
 }
 
 static void test_multi_paragraph_reopen(void **state)
 {
     (void)state;
-    EXPECT("Lighthouse keeper Anneli Strand spoke first.\n\n“The lamp needs a new lens. We asked twice.\n\n“Nobody "
+    EXPECT("Lighthouse keeper Anneli Strand spoke first.\n\n“The lamp needs a new lens. We asked "
+           "twice.\n\n“Nobody "
            "answered.”\n\nThe meeting ended at nine.",
            {"The lamp needs a new lens. We asked twice.\n\nNobody answered.", NULL});
     /* with a cue: the whole run belongs to the speaker */
@@ -119,7 +123,8 @@ static void test_joined_paragraphs_reopen(void **state)
 {
     (void)state;
     /* paragraphs joined by a space keep their reopening mark: one quote */
-    EXPECT("Coach Ivo Marek said: \"We played well in the first half. \"The second half was a different story.\" "
+    EXPECT("Coach Ivo Marek said: \"We played well in the first half. \"The second half was a different "
+           "story.\" "
            "The club is fourth.",
            {"We played well in the first half. The second half was a different story.", "Ivo Marek"});
 }
@@ -269,10 +274,12 @@ static void test_unnamed_descriptor(void **state)
 static void test_pronoun_and_surname(void **state)
 {
     (void)state;
-    EXPECT("Senator Maren Holt arrived late. “The vote is tomorrow,” she said. “We have the numbers,” Holt added.",
+    EXPECT("Senator Maren Holt arrived late. “The vote is tomorrow,” she said. “We have the numbers,” Holt "
+           "added.",
            {"The vote is tomorrow", "Maren Holt"}, {"We have the numbers", "Maren Holt"});
     /* the speaker is the fullest name of the article, even when named in full only later */
-    EXPECT("“We will win,” Holt said. Maren Holt has led the party since 2019.", {"We will win", "Maren Holt"});
+    EXPECT("“We will win,” Holt said. Maren Holt has led the party since 2019.",
+           {"We will win", "Maren Holt"});
     /* the pronoun keeps its own mention */
     st_quotes q;
     const char *t = "Judge Per Aune spoke. “Case closed,” he said.";
@@ -290,7 +297,8 @@ static void test_continuation_and_orphans(void **state)
     (void)state;
     EXPECT("“The dam is sound,” said engineer Vera Sol.\n\n“We checked every joint.”",
            {"The dam is sound", "Vera Sol"}, {"We checked every joint.", "Vera Sol"});
-    EXPECT("“The dam is sound,” said engineer Vera Sol.\n\nThe river fell overnight.\n\n“We checked every joint.”",
+    EXPECT("“The dam is sound,” said engineer Vera Sol.\n\nThe river fell overnight.\n\n“We checked every "
+           "joint.”",
            {"The dam is sound", "Vera Sol"}, {"We checked every joint.", NULL});
     EXPECT("“The dam is sound,” Vera Sol said. “We checked every joint.”", {"The dam is sound", "Vera Sol"},
            {"We checked every joint.", "Vera Sol"});
@@ -299,7 +307,8 @@ static void test_continuation_and_orphans(void **state)
 static void test_split_quote(void **state)
 {
     (void)state;
-    EXPECT("“First,” Rolf Ekman said, “we fix the roof.”", {"First", "Rolf Ekman"}, {"we fix the roof.", "Rolf Ekman"});
+    EXPECT("“First,” Rolf Ekman said, “we fix the roof.”", {"First", "Rolf Ekman"},
+           {"we fix the roof.", "Rolf Ekman"});
 }
 
 static void test_scare_quotes_and_nicknames(void **state)

@@ -9,7 +9,8 @@ Options: --build DIR (default build-bench/, configured and built when stale), --
 programs instead), --data DIR (default ../shared/data beside the project), --datasets a,b (a subset,
 by the names in DATASETS), --ours-opts "..." (extra stance-train options for every dataset),
 --no-tune (the first of OURS_CONFIGS only, instead of the best by the trainer's own CV macro-F1 on
-train), --models DIR (default models to time instead of training them), --skip-predict,
+train), --models DIR (the models to time; default models/, trained from datasets/ into the work
+folder when absent or not loadable), --train-models (always train them), --skip-predict,
 --skip-quality, --out FILE (default bench/results/latest.md, plus the same name with .json),
 --work DIR (keep the models and files there).
 
@@ -25,8 +26,8 @@ Per dataset: macro-F1 on the official test file for
             lower-cased); macro-F1 from `fasttext predict`; time = wall time of `fasttext supervised`
             (it writes its ~800 MB .bin); prediction = wall time of `fasttext predict` over the test
             lines repeated to 50,000 minus that of predicting one line (the model load)
-Prediction: default models (stance-train datasets/ into a temp dir) and scikit-learn pipelines trained
-on datasets/stance and datasets/sentiment, over the same quotes (all test texts of the datasets):
+Prediction: the default models (models/stance and models/sentiment, or stance-train datasets/ into the
+work folder) and scikit-learn pipelines trained on datasets/stance and datasets/sentiment, over the same quotes (all test texts of the datasets):
 our stance + sentiment (tokenize + features + decision values + probabilities) against
 scikit-learn's transform + predict of the two pipelines; and the stance model alone against
 `svm-predict -b 1` on the same vectors (written by stance-bench-predict --dump-libsvm), whose labels
@@ -174,7 +175,7 @@ def fasttext(train, test, work):
 
 
 # ---------------------------------------------------------------------------------------------
-def prediction(bins, data, work, datasets, models_dir):
+def prediction(bins, data, work, datasets, models_dir, train_models):
     """The throughput section. Returns a dict of results."""
     quotes = os.path.join(work, "quotes.txt")
     n = 0
@@ -184,17 +185,27 @@ def prediction(bins, data, work, datasets, models_dir):
             f.writelines(t + "\n" for t in texts)
             n += len(texts)
     res = {"quotes": n}
-    if models_dir:
-        models = models_dir
-        res["models_train_s"] = None
-    else:
+    res["models_train_s"] = None
+    cmd = [bins["stance-bench-predict"], "--json", "--passes", "5", "--repeat", "3"]
+    models = models_dir or os.path.join(ROOT, "models")
+    p = None
+    if models_dir or not train_models:
+        log("  ours: stance + sentiment of %s over %d quotes" % (models, n))
+        p = subprocess.run(cmd + [os.path.join(models, "stance"), os.path.join(models, "sentiment"), quotes],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0 and models_dir:
+            raise RuntimeError("stance-bench-predict failed on %s:\n%s" % (models_dir, p.stderr))
+        if p.returncode != 0:
+            log("  %s does not load (%s): training the default models instead" % (models, p.stderr.strip()))
+            p = None
+    if p is None:
         models = os.path.join(work, "models")
-        log("  training the default models from datasets/")
+        log("  training the default models from datasets/ (stance-train datasets/, default options)")
         _, res["models_train_s"] = run([bins["stance-train"], os.path.join(ROOT, "datasets"), "-o", models])
-    stance, sentiment = os.path.join(models, "stance"), os.path.join(models, "sentiment")
-
-    log("  ours: stance + sentiment over %d quotes" % n)
-    p, _ = run([bins["stance-bench-predict"], "--json", "--passes", "5", "--repeat", "3", stance, sentiment, quotes])
+        log("  ours: stance + sentiment over %d quotes" % n)
+        p, _ = run(cmd + [os.path.join(models, "stance"), os.path.join(models, "sentiment"), quotes])
+    res["models"] = os.path.relpath(models, ROOT) if models.startswith(ROOT) else "freshly trained"
+    stance = os.path.join(models, "stance")
     res["ours"] = json.loads(p.stdout)
 
     log("  scikit-learn: train the two pipelines on datasets/, time transform + predict")
@@ -317,8 +328,10 @@ def table(rows, pred, command, load):
                        "prints 6 digits): %s" % (nq - chk["label_mismatches"], nq, chk["max_prob_diff"],
                                                  "PASS" if chk["label_mismatches"] == 0 else "FAIL"))
         if pred.get("models_train_s") is not None:
-            verdict.append("- default models: `stance-train datasets/` (default options) in %.1f s" %
+            verdict.append("- default models trained here: `stance-train datasets/` (default options) in %.1f s" %
                            pred["models_train_s"])
+        else:
+            verdict.append("- default models: %s/stance and %s/sentiment" % (pred["models"], pred["models"]))
     lines.append("\n".join(verdict))
     lines.append("Command: `%s`  \nMachine: %s, %d cores, Python %s, load average %.1f at the start and %.1f at the "
                  "end; %s." % (command, platform.machine(), os.cpu_count() or 0, platform.python_version(), load[0],
@@ -336,7 +349,9 @@ def main(argv):
     ap.add_argument("--no-tune", action="store_true")
     ap.add_argument("--skip-predict", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
-    ap.add_argument("--models", default="", help="use these default models (DIR/stance, DIR/sentiment)")
+    ap.add_argument("--models", default="", help="time these models (DIR/stance, DIR/sentiment); default models/")
+    ap.add_argument("--train-models", action="store_true", help="train the default models from datasets/ "
+                    "into the work folder instead of timing models/")
     ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.md"))
     ap.add_argument("--work", default="")
     a = ap.parse_args(argv[1:])
@@ -379,7 +394,7 @@ def main(argv):
                 rows.append(r)
         if not a.skip_predict:
             log("== prediction throughput")
-            pred = prediction(bins, a.data, work, datasets, a.models)
+            pred = prediction(bins, a.data, work, datasets, a.models, a.train_models)
     finally:
         if not a.work:
             shutil.rmtree(work, ignore_errors=True)

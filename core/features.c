@@ -1,11 +1,20 @@
 /* features.c - vocabulary, n-grams and tf-idf sparse vectors (see st_features.h).
  *
  * Terms are produced by one generator (for_each_term) used by both st_vocab_build and
- * st_featurize, so training and prediction see the same terms. Word n-grams cost no copy: the
- * generator turns the NUL between consecutive tokens of the token buffer into ' ' (tokens are
- * stored back to back), so n-gram i..i+n-1 is one contiguous span, and puts the NULs back at the
- * end. The vocabulary is an open-addressing table of {64-bit hash, id, length} slots over one
- * string pool; a lookup touches one slot line and compares bytes only on a full hash match. */
+ * st_featurize, so training and prediction see the same terms; it is force-inlined into both, so
+ * each gets its sink inlined and pays no call per term.
+ *   - Word n-grams cost no copy: the generator turns the NUL between consecutive tokens of the
+ *     token buffer into ' ' (tokens are stored back to back), so n-gram i..i+n-1 is one contiguous
+ *     span, and puts the NULs back at the end. Each token is hashed once; an n-gram's hash combines
+ *     its tokens' hashes (term_hash computes the same from a term string).
+ *   - Character n-grams are slices of the padded word, hashed in their own domain; the "#c:"
+ *     prefix of their terms is checked on comparison, never copied.
+ *   - The vocabulary is an open-addressing table (linear probing, load <= 1/2) of {64-bit hash,
+ *     id, pool offset} slots over one string pool; a probe compares bytes only on a full hash
+ *     match. For tables past 1 MiB, the slot and term lines of all word n-grams of a text are
+ *     prefetched before probing, so cache misses overlap instead of adding up.
+ *   - Ids are sorted in place (quicksort under 64 ids, LSD radix above) and run-length counted;
+ *     no allocation once the scratch buffers have grown to the text's size. */
 #include "st_features.h"
 
 #include <assert.h>
@@ -23,6 +32,7 @@
 #define CHAR_NGRAM_MAX 8
 #define CHAR_PREFIX "#c:"
 #define CHAR_PREFIX_LEN 3
+#define PREFETCH_MIN_SLOTS ((size_t)1 << 16) /* 1 MiB of table: below that, lookups hit the caches */
 
 /* ---- hashing ---- */
 
@@ -43,10 +53,10 @@ static inline uint64_t fmix64(uint64_t k)
 
 /* A MurmurHash3-style 64-bit hash of p[0..n), eight bytes per step. Only ever compared within one
  * process (files store terms, never hashes), so byte order does not matter. */
-static inline uint64_t hash_bytes(const char *p, size_t n)
+static inline uint64_t hash_seeded(const char *p, size_t n, uint64_t seed)
 {
     const uint64_t c1 = 0x87c37b91114253d5ULL, c2 = 0x4cf5ad432745937fULL;
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    uint64_t h = seed ^ (uint64_t)n;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
@@ -77,6 +87,14 @@ static inline uint64_t hash_bytes(const char *p, size_t n)
     return fmix64(h);
 }
 
+#define WORD_SEED 0x9E3779B97F4A7C15ULL
+#define CHAR_SEED 0xD6E8FEB86659FD93ULL /* character n-grams hash in their own domain */
+
+static inline uint64_t hash_bytes(const char *p, size_t n)
+{
+    return hash_seeded(p, n, WORD_SEED);
+}
+
 /* The hash of a word n-gram from the hashes of its tokens, in order: h(t1 t2) = combine(h(t1),
  * h(t2)), so every token's bytes are hashed once per text however many n-grams hold it. */
 static inline uint64_t hash_combine(uint64_t h, uint64_t next)
@@ -84,13 +102,13 @@ static inline uint64_t hash_combine(uint64_t h, uint64_t next)
     return fmix64((h ^ 0x2545F4914F6CDD1DULL) * 0x9E3779B97F4A7C15ULL + next);
 }
 
-/* The hash of any term string, equal to what the term generator computes for it: "#c:" terms
- * over their bytes, word n-grams by combining the hashes of their ' '-separated tokens (word
- * tokens never hold ' ' or start with '#'). */
+/* The hash of any term string, equal to what the term generator computes for it: a "#c:" term
+ * over the bytes after its prefix (in the character domain), a word n-gram by combining the
+ * hashes of its ' '-separated tokens (word tokens never hold ' ' or start with '#'). */
 static uint64_t term_hash(const char *p, size_t n)
 {
     if (n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0)
-        return hash_bytes(p, n);
+        return hash_seeded(p + CHAR_PREFIX_LEN, n - CHAR_PREFIX_LEN, CHAR_SEED);
     const char *end = p + n, *sp = memchr(p, ' ', n);
     if (!sp)
         return hash_bytes(p, n);
@@ -260,14 +278,23 @@ struct st_vocab {
     size_t mask; /* slot count - 1 (a power of two minus one) */
 };
 
-static inline int vocab_find(const st_vocab *v, const char *key, size_t n, uint64_t h)
+/* True when the NUL-terminated term t is prefix (pre bytes: "" or "#c:") followed by key[0..n). */
+static inline int term_is(const char *t, size_t pre, const char *key, size_t n)
+{
+    if (pre && memcmp(t, CHAR_PREFIX, CHAR_PREFIX_LEN) != 0)
+        return 0;
+    return bytes_equal(t + pre, key, n) && t[pre + n] == '\0';
+}
+
+/* Id of the term (pre ? "#c:" : "") + key[0..n) whose term_hash is h, or 0. */
+static inline int vocab_find(const st_vocab *v, const char *key, size_t n, size_t pre, uint64_t h)
 {
     size_t i = (size_t)h & v->mask;
     for (;;) {
         const vslot *sl = &v->slots[i];
         if (sl->id == 0)
             return 0;
-        if (sl->hash == h && bytes_equal(v->pool + sl->off, key, n) && v->pool[sl->off + n] == '\0')
+        if (sl->hash == h && term_is(v->pool + sl->off, pre, key, n))
             return (int)sl->id;
         i = (i + 1) & v->mask;
     }
@@ -368,21 +395,25 @@ int st_vocab_df(const st_vocab *v, int id)
 
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 {
-    return vocab_find(v, term, len, term_hash(term, len));
+    return vocab_find(v, term, len, 0, term_hash(term, len));
 }
 
 /* ---- scratch and the term generator ---- */
 
 struct st_featurize_scratch {
     st_tokens toks;
-    char *key; /* char n-gram keys: "#c:" + the n-gram */
+    char *key; /* the padded word " w " of character n-grams */
     size_t key_cap;
     uint32_t *cpb; /* code point starts of the padded word, plus its end */
     size_t cpb_cap;
     int *ids; /* ids of the known terms of the text, in generation order */
     size_t ids_cap;
+    int *tmp; /* the radix sort's second buffer, as large as ids */
+    size_t tmp_cap;
     uint64_t *th; /* hash of each token */
     size_t th_cap;
+    uint64_t *nh; /* hash of each word n-gram occurrence */
+    size_t nh_cap;
 };
 
 st_status st_featurize_scratch_new(st_featurize_scratch **out)
@@ -403,59 +434,66 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     free(s->key);
     free(s->cpb);
     free(s->ids);
+    free(s->tmp);
     free(s->th);
+    free(s->nh);
     free(s);
     *ps = NULL;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+/* Grows the buffer whose pointer is at pp (any object pointer type) to hold at least need elements
+ * of elem bytes, doubling; *cap counts elements. Returns 0 when out of memory (the buffer is kept).
+ * The pointer is moved with memcpy, so no object is accessed through a void ** lvalue. */
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 1;
     size_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;
-    void *q = realloc(*p, c * elem);
+    void *p;
+    memcpy(&p, pp, sizeof p);
+    void *q = realloc(p, c * elem);
     if (!q)
         return 0;
-    *p = q;
+    memcpy(pp, &q, sizeof q);
     *cap = c;
     return 1;
 }
 
-/* Receives one term occurrence: its bytes key[0..n) and term_hash(key, n). */
-typedef st_status (*term_fn)(void *ctx, const char *key, size_t n, uint64_t hash);
+/* Receives one term occurrence: the term is key[0..n) (pre == 0) or "#c:" + key[0..n) (pre == 3, a
+ * character n-gram, passed without copying); hash is term_hash of the whole term. */
+typedef st_status (*term_fn)(void *ctx, const char *key, size_t n, size_t pre, uint64_t hash);
 
-/* Character n-grams of token w[0..wl) (sklearn's char_wb), each passed to fn as "#c:" + n-gram. */
-static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl,
-                             st_featurize_scratch *s, term_fn fn, void *ctx)
+/* Character n-grams of token w[0..wl) (sklearn's char_wb), passed to fn as slices of the padded
+ * word " w " with pre = 3 (the "#c:" prefix is implied, never copied). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline st_status
+char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl, st_featurize_scratch *s, term_fn fn,
+            void *ctx)
 {
     size_t plen = wl + 2; /* " w " */
-    if (!grow((void **)&s->key, &s->key_cap, CHAR_PREFIX_LEN + 2 * plen, 1) ||
-        !grow((void **)&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
+    if (!grow(&s->key, &s->key_cap, plen, 1) || !grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
         return ST_ERR_NOMEM;
-    /* key = "#c:" then the n-gram; the padded word itself sits after room for the longest n-gram */
-    char *pad = s->key + CHAR_PREFIX_LEN + plen;
+    char *pad = s->key;
+    uint32_t *cpb = s->cpb;
     pad[0] = ' ';
     memcpy(pad + 1, w, wl);
     pad[plen - 1] = ' ';
     size_t np = 0;
     for (size_t i = 0; i < plen; i++)
         if (((unsigned char)pad[i] & 0xC0) != 0x80)
-            s->cpb[np++] = (uint32_t)i;
-    s->cpb[np] = (uint32_t)plen;
-    memcpy(s->key, CHAR_PREFIX, CHAR_PREFIX_LEN);
+            cpb[np++] = (uint32_t)i;
+    cpb[np] = (uint32_t)plen;
     for (int n = cfg->char_ngram_min; n <= cfg->char_ngram_max; n++) {
         size_t un = (size_t)n;
-        if (np <= un) {
-            memcpy(s->key + CHAR_PREFIX_LEN, pad, plen);
-            return fn(ctx, s->key, CHAR_PREFIX_LEN + plen, hash_bytes(s->key, CHAR_PREFIX_LEN + plen));
-        }
+        if (np <= un) /* the padded word is shorter than n: itself, once */
+            return fn(ctx, pad, plen, CHAR_PREFIX_LEN, hash_seeded(pad, plen, CHAR_SEED));
         for (size_t st = 0; st + un <= np; st++) {
-            size_t a = s->cpb[st], b = s->cpb[st + un];
-            memcpy(s->key + CHAR_PREFIX_LEN, pad + a, b - a);
-            size_t kl = CHAR_PREFIX_LEN + (b - a);
-            st_status rc = fn(ctx, s->key, kl, hash_bytes(s->key, kl));
+            size_t a = cpb[st], b = cpb[st + un];
+            st_status rc = fn(ctx, pad + a, b - a, CHAR_PREFIX_LEN, hash_seeded(pad + a, b - a, CHAR_SEED));
             if (rc != ST_OK)
                 return rc;
         }
@@ -465,33 +503,58 @@ static st_status char_ngrams(const st_featurizer_config *cfg, const char *w, siz
 
 /* Calls fn for every term occurrence of the token list t, in a fixed order: word n-grams by n,
  * then by position; then character n-grams by token. t's NUL terminators are restored before
- * returning. */
+ * returning. pf (may be NULL): the vocabulary whose table lines to prefetch for the word n-grams. */
 #if defined(__GNUC__)
 __attribute__((always_inline)) /* so each caller gets its sink inlined: one generator, no call per term */
 #endif
 static inline st_status
-for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s, term_fn fn, void *ctx)
+for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s, const st_vocab *pf,
+              term_fn fn, void *ctx)
 {
     st_status rc = ST_OK;
-    size_t nt = t->n;
-    if (!grow((void **)&s->th, &s->th_cap, nt, sizeof *s->th))
+    size_t nt = t->n, nw = 0;
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
+        if (nt >= (size_t)n)
+            nw += nt - (size_t)n + 1;
+    if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th) || !grow(&s->nh, &s->nh_cap, nw, sizeof *s->nh))
         return ST_ERR_NOMEM;
-    uint64_t *th = s->th;
+    uint64_t *th = s->th, *nh = s->nh;
     char *buf = t->buf; /* locals: the sink's stores cannot alias them */
     const uint32_t *off = t->off, *tlen = t->len;
     for (size_t i = 0; i < nt; i++)
         th[i] = hash_bytes(buf + off[i], tlen[i]);
+    /* every word n-gram's hash first, so the table lines can be fetched while the loop runs on:
+     * with a vocabulary larger than the caches, a lookup is otherwise one memory latency each */
+    size_t k = 0;
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
+        for (size_t i = 0; i + (size_t)n <= nt; i++) {
+            uint64_t h = th[i];
+            for (size_t j = 1; j < (size_t)n; j++)
+                h = hash_combine(h, th[i + j]);
+            nh[k++] = h;
+        }
+#if defined(__GNUC__)
+    if (pf && pf->mask >= PREFETCH_MIN_SLOTS) { /* a table that cannot stay in the caches */
+        for (size_t j = 0; j < nw; j++)
+            __builtin_prefetch(&pf->slots[(size_t)nh[j] & pf->mask]);
+        for (size_t j = 0; j < nw; j++) { /* then the term bytes of the likely hits */
+            const vslot *sl = &pf->slots[(size_t)nh[j] & pf->mask];
+            if (sl->hash == nh[j])
+                __builtin_prefetch(pf->pool + sl->off);
+        }
+    }
+#else
+    (void)pf;
+#endif
     if (cfg->ngram_max > 1)
         for (size_t i = 0; i + 1 < nt; i++)
             buf[off[i] + tlen[i]] = ' '; /* tokens are back to back: n-grams become spans */
+    k = 0;
     for (int n = cfg->ngram_min; n <= cfg->ngram_max && rc == ST_OK; n++) {
         size_t un = (size_t)n;
         for (size_t i = 0; i + un <= nt; i++) {
             size_t a = off[i], b = (size_t)off[i + un - 1] + tlen[i + un - 1];
-            uint64_t h = th[i];
-            for (size_t k = 1; k < un; k++)
-                h = hash_combine(h, th[i + k]);
-            if ((rc = fn(ctx, buf + a, b - a, h)) != ST_OK)
+            if ((rc = fn(ctx, buf + a, b - a, 0, nh[k++])) != ST_OK)
                 break;
         }
     }
@@ -551,17 +614,19 @@ static st_status builder_rehash(builder *b)
     return ST_OK;
 }
 
-static st_status build_sink(void *ctx, const char *key, size_t n, uint64_t h)
+static st_status build_sink(void *ctx, const char *key, size_t n, size_t pre, uint64_t h)
 {
     builder *b = ctx;
-    if (n > UINT32_MAX)
+    if (n + pre >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
     size_t i = (size_t)h & b->mask;
     for (;;) {
         bslot *sl = &b->slots[i];
         if (sl->len == 0)
             break;
-        if (sl->hash == h && sl->len == n && memcmp(b->pool + sl->off, key, n) == 0) {
+        if (sl->hash == h && sl->len == n + pre &&
+            (!pre || memcmp(b->pool + sl->off, CHAR_PREFIX, pre) == 0) &&
+            memcmp(b->pool + sl->off + pre, key, n) == 0) {
             if (sl->last != b->doc) {
                 sl->last = b->doc;
                 sl->df++;
@@ -570,16 +635,17 @@ static st_status build_sink(void *ctx, const char *key, size_t n, uint64_t h)
         }
         i = (i + 1) & b->mask;
     }
-    if (!grow((void **)&b->pool, &b->pool_cap, b->pool_len + n, 1))
+    if (!grow(&b->pool, &b->pool_cap, b->pool_len + pre + n, 1))
         return ST_ERR_NOMEM;
     bslot *sl = &b->slots[i];
     sl->hash = h;
     sl->off = b->pool_len;
-    sl->len = (uint32_t)n;
+    sl->len = (uint32_t)(pre + n);
     sl->df = 1;
     sl->last = b->doc;
-    memcpy(b->pool + b->pool_len, key, n);
-    b->pool_len += n;
+    memcpy(b->pool + b->pool_len, CHAR_PREFIX, pre);
+    memcpy(b->pool + b->pool_len + pre, key, n);
+    b->pool_len += pre + n;
     if (++b->used * 2 > b->mask + 1)
         return builder_rehash(b);
     return ST_OK;
@@ -634,7 +700,7 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
         if ((rc = st_tokenize(&cfg->tok, texts[d], lens[d], &s->toks)) != ST_OK)
             goto out_free_builder;
         b.doc = d + 1;
-        if ((rc = for_each_term(cfg, &s->toks, s, build_sink, &b)) != ST_OK)
+        if ((rc = for_each_term(cfg, &s->toks, s, NULL, build_sink, &b)) != ST_OK)
             goto out_free_builder;
     }
 
@@ -710,12 +776,16 @@ typedef struct fctx {
 __attribute__((always_inline))
 #endif
 static inline st_status
-feat_sink(void *ctx, const char *key, size_t n, uint64_t h)
+feat_sink(void *ctx, const char *key, size_t n, size_t pre, uint64_t h)
 {
     fctx *f = ctx;
-    int id = vocab_find(f->v, key, n, h);
-    if (id)
+    int id = vocab_find(f->v, key, n, pre, h);
+    if (id) {
         f->ids[f->n++] = id;
+#if defined(__GNUC__)
+        __builtin_prefetch(&f->v->idf[id]); /* read when the vector is weighted */
+#endif
+    }
     return ST_OK;
 }
 
@@ -786,24 +856,60 @@ static void sort_ints(int *a, size_t n)
     insertion_sort(a, n);
 }
 
-st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s, st_svec *out)
+/* LSD radix sort, eight bits per pass, of a[0..n) whose values are in [0, 256^passes), using
+ * tmp[0..n); returns the array that holds the sorted values (a or tmp). O(n + 256) per pass, for
+ * the long id lists of long texts and character n-grams, where quicksort costs ~80 instructions
+ * per element. */
+static int *radix_sort(int *a, int *tmp, size_t n, int passes)
+{
+    uint32_t cnt[4][256];
+    memset(cnt, 0, (size_t)passes * sizeof cnt[0]);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = (uint32_t)a[i];
+        for (int p = 0; p < passes; p++)
+            cnt[p][(x >> (8 * p)) & 255]++;
+    }
+    int *src = a, *dst = tmp;
+    for (int p = 0; p < passes; p++) {
+        uint32_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            uint32_t c = cnt[p][d];
+            cnt[p][d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = (uint32_t)src[i];
+            dst[cnt[p][(x >> (8 * p)) & 255]++] = (int)x;
+        }
+        int *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *s, st_svec *out)
 {
     st_status rc;
     out->n = 0;
-    if ((rc = st_tokenize(&v->cfg.tok, text, len, &s->toks)) != ST_OK)
-        return rc;
-    size_t bound = max_terms(&v->cfg, &s->toks);
-    if (!grow((void **)&s->ids, &s->ids_cap, bound, sizeof *s->ids))
+    size_t bound = max_terms(&v->cfg, toks);
+    if (!grow(&s->ids, &s->ids_cap, bound, sizeof *s->ids) ||
+        !grow(&s->tmp, &s->tmp_cap, bound, sizeof *s->tmp))
         return ST_ERR_NOMEM;
     fctx f = {v, s->ids, 0};
-    if ((rc = for_each_term(&v->cfg, &s->toks, s, feat_sink, &f)) != ST_OK)
+    if ((rc = for_each_term(&v->cfg, toks, s, v, feat_sink, &f)) != ST_OK)
         return rc;
     size_t n = f.n;
     assert(n <= bound);
     if (n == 0)
         return ST_OK;
     int *ids = s->ids;
-    sort_ints(ids, n);
+    if (n <= 64) {
+        sort_ints(ids, n);
+    } else {
+        int passes = v->size < (1u << 8) ? 1 : v->size < (1u << 16) ? 2 : v->size < (1u << 24) ? 3 : 4;
+        ids = radix_sort(ids, s->tmp, n, passes);
+    }
     if (!svec_reserve(out, n))
         return ST_ERR_NOMEM;
     double sumsq = 0.0;
@@ -825,6 +931,15 @@ st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featu
         out->value[i] *= inv;
     out->n = k;
     return ST_OK;
+}
+
+st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s, st_svec *out)
+{
+    out->n = 0;
+    st_status rc = st_tokenize(&v->cfg.tok, text, len, &s->toks);
+    if (rc != ST_OK)
+        return rc;
+    return st_featurize_tokens(v, &s->toks, s, out);
 }
 
 /* ---- saving and loading ---- */

@@ -23,7 +23,7 @@
 
 /* ---------------------------------------------------------------- UTF-8 and character classes */
 
-int32_t q_next(const char *s, size_t len, size_t *pos)
+int32_t q_next_u(const char *s, size_t len, size_t *pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t p = *pos;
@@ -70,6 +70,10 @@ int32_t q_prev(const char *s, size_t pos, size_t *start)
 {
     const unsigned char *u = (const unsigned char *)s;
     assert(pos > 0);
+    if (u[pos - 1] < 0x80) {
+        *start = pos - 1;
+        return (int32_t)u[pos - 1];
+    }
     size_t b = pos - 1;
     size_t lim = pos >= 4 ? pos - 4 : 0;
     while (b > lim && (u[b] & 0xC0) == 0x80)
@@ -84,13 +88,13 @@ int32_t q_prev(const char *s, size_t pos, size_t *start)
     return cp;
 }
 
-int q_is_space(int32_t cp)
+int q_is_space_u(int32_t cp)
 {
     return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0xA0 ||
            (cp >= 0x2000 && cp <= 0x200B) || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
-int q_is_alnum(int32_t cp)
+int q_is_alnum_u(int32_t cp)
 {
     if (cp < 0x80)
         return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
@@ -110,7 +114,7 @@ int q_is_alnum(int32_t cp)
     }
 }
 
-int q_is_upper(int32_t cp)
+int q_is_upper_u(int32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'A' && cp <= 'Z';
@@ -118,7 +122,7 @@ int q_is_upper(int32_t cp)
     return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
 }
 
-int q_is_lower(int32_t cp)
+int q_is_lower_u(int32_t cp)
 {
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z';
@@ -445,6 +449,12 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
         prev = q_prev(s, pos, &st);
     }
     while (pos < pend) {
+        unsigned char byte = (unsigned char)s[pos];
+        if (byte < 0x80 && !(q_ascii[byte] & QA_MARK)) {
+            prev = byte; /* ASCII fast path: no mark */
+            pos++;
+            continue;
+        }
         size_t mpos = pos;
         int32_t cp = q_next(s, pend, &pos);
         if (!is_mark_cp(cp)) {

@@ -8,8 +8,17 @@
  *   after:  `“…,” X said` / `“…,” said X` / `“…,” according to X` / `“…” — X`
  *   before: `X said: “…”` / `X, a nurse, said “…”` / `…, declaring “…”` (sentence subject) /
  *           `According to X, … “…”` / `As X put it, “…”` / `X: “…”` (colon lead-in)
- *   context: a cue with a speaker in the previous sentence of the same paragraph
- *   continuation: a quote that opens its paragraph after a paragraph ending in an attributed quote.
+ *   after, long: `“…,” X, who …, said` (a cue after a later comma: the phrase before the first)
+ *   context: a cue with a speaker in the previous sentence of the same paragraph, or in the last
+ *            sentence of the previous paragraph when the quote opens its own (`X said that … ¶ “…”`,
+ *            `X continued: ¶ “…”`)
+ *   continuation: a quote that opens its paragraph after a paragraph ending in an attributed quote,
+ *            or that follows an attributed quote of its paragraph at most one sentence later, or
+ *            that is coordinated with the previous short quote (`“profane” and “sexist”`).
+ * Subjects skip leading conjunctions and adverbs ("But he", "However, the minister"), introductory
+ * phrases ("Speaking at …, X"), relative clauses and long clauses (the noun phrase at their end);
+ * "Mr." and initials do not cut a name. Word lists are one generated static hash table
+ * (quotes_lex.h), looked up once per token on first use.
  * A quote with no cue that is short and embedded is a scare quote, nickname or title and is
  * dropped; a quote whose cue is negated or hypothetical ("did not say", "would say") is dropped.
  * Pronouns resolve to the nearest earlier person who was a sentence subject or a speaker, else to
@@ -56,27 +65,52 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 /* ---------------------------------------------------------------- lexicon lookups */
 
-static int cmp_str(const void *a, const void *b)
+/* The LX_* lists holding s[0..len) (ASCII-lowercased), 0 when none: one probe sequence in the
+ * generated table. */
+static uint32_t lex_lookup(const char *s, size_t len)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Is the token (ASCII-lowercased; a trailing '.' dropped) in the sorted list? */
-static int lex_in(const char *const *list, size_t n, const char *s, size_t len)
-{
-    char buf[40];
-    if (len == 0 || len >= sizeof buf)
+    unsigned char buf[LEX_MAXLEN];
+    if (len == 0 || len > LEX_MAXLEN)
         return 0;
+    uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch - 'A' + 'a');
+        buf[i] = ch;
+        h = (h ^ ch) * 16777619u;
     }
-    buf[len] = '\0';
-    const char *key = buf;
-    return bsearch(&key, list, n, sizeof *list, cmp_str) != NULL;
+    for (uint32_t slot = h & (LEX_SLOTS - 1);; slot = (slot + 1) & (LEX_SLOTS - 1)) {
+        unsigned k = lex_slot[slot];
+        if (!k)
+            return 0;
+        const lex_entry *e = &lex_words[k - 1];
+        if (e->n != len)
+            continue;
+        size_t i = 0;
+        while (i < len && (unsigned char)e->w[i] == buf[i])
+            i++;
+        if (i == len)
+            return e->mask;
+    }
 }
 
-#define IN(list, c, t) lex_in(list, NELEM(list), (c)->s + (t)->start, (t)->end - (t)->start)
+/* qtok.lex before its first use: the lookup is made lazily, as most words are never asked about. */
+#define LEX_UNSET 0x80000000u
+
+/* The lists word token t of c is in, looked up on first use and kept in the token (a memo inside
+ * the per-call context: c->tok is the caller's own array, so this is no shared state). */
+static inline uint32_t tok_lex(const qctx *c, const qtok *t)
+{
+    if (!(t->lex & LEX_UNSET))
+        return t->lex;
+    qtok *m = &c->tok[t - c->tok];
+    m->lex = lex_lookup(c->s + m->start, m->end - m->start);
+    return m->lex;
+}
+
+/* Is the token in the word list (ASCII case-insensitive)? */
+#define IN(list, c, t) ((tok_lex((c), (t)) & LX_##list) != 0)
 
 static int tok_is(const qctx *c, size_t i, const char *w)
 {
@@ -142,6 +176,7 @@ static st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp
     t->flags = flags;
     t->cp = cp;
     t->sent = 0;
+    t->lex = (flags & TK_WORD) ? LEX_UNSET : 0;
     return ST_OK;
 }
 
@@ -170,18 +205,25 @@ static st_status tokenize(qctx *c)
                 letters++;
             int32_t last = cp, before_last = 0;
             while (pos < len) {
-                size_t p = pos;
-                int32_t nx = q_next(s, len, &p);
-                if (q_is_alnum(nx)) {
-                    pos = p;
-                } else if ((is_apos(nx) || nx == '-' || nx == '.' || nx == '&') && p < len) {
-                    size_t p2 = p;
-                    int32_t n2 = q_next(s, len, &p2);
-                    if (!q_is_alnum(n2) || (nx == '.' && !q_is_upper(n2) && !q_is_upper(last)))
-                        break;
-                    pos = p;
+                unsigned char byte = (unsigned char)s[pos];
+                size_t p = pos + 1;
+                int32_t nx = byte;
+                if (byte < 0x80 && q_is_alnum(nx)) {
+                    pos = p; /* ASCII fast path */
                 } else {
-                    break;
+                    if (byte >= 0x80)
+                        nx = q_next_u(s, len, (p = pos, &p));
+                    if (q_is_alnum(nx)) {
+                        pos = p;
+                    } else if ((is_apos(nx) || nx == '-' || nx == '.' || nx == '&') && p < len) {
+                        size_t p2 = p;
+                        int32_t n2 = q_next(s, len, &p2);
+                        if (!q_is_alnum(n2) || (nx == '.' && !q_is_upper(n2) && !q_is_upper(last)))
+                            break;
+                        pos = p;
+                    } else {
+                        break;
+                    }
                 }
                 before_last = last;
                 last = nx;
@@ -238,7 +280,7 @@ static st_status tokenize(qctx *c)
                 size_t wl = w->end - w->start;
                 if (wl == 1 && (w->flags & TK_CAP))
                     end = 0; /* an initial */
-                else if (lex_in(abbrevs, NELEM(abbrevs), c->s + w->start, wl))
+                else if (IN(abbrevs, c, w))
                     end = 0;
                 else if (memchr(c->s + w->start, '.', wl))
                     end = 0; /* U.S. */
@@ -331,6 +373,15 @@ static int is_connector(const qctx *c, size_t i)
     return is_lower_word(c, i) && IN(name_connectors, c, &c->tok[i]);
 }
 
+/* Is token i a part of a name that a full stop follows without ending it: an initial (the J of
+ * "J. K. Rowling") or an abbreviated title (the Mr of "Mr. Trump", "Gov.", "Sen.")? */
+static int dotted_name_part(const qctx *c, size_t i)
+{
+    if (!is_cap(c, i) || c->tok[i].end != c->tok[i + 1].start)
+        return 0;
+    return c->tok[i].end - c->tok[i].start == 1 || (IN(abbrevs, c, &c->tok[i]) && IN(titles, c, &c->tok[i]));
+}
+
 /* Extends a capitalised run backwards from token e-1 (exclusive end e), not before lo. */
 static size_t cap_run_back(const qctx *c, size_t lo, size_t e)
 {
@@ -345,9 +396,8 @@ static size_t cap_run_back(const qctx *c, size_t lo, size_t e)
             r0 = i;
             continue;
         }
-        if (is_punct(c, i, '.') && i > lo && is_cap(c, i - 1) &&
-            c->tok[i - 1].end - c->tok[i - 1].start == 1) {
-            r0 = i; /* J. K. Rowling */
+        if (is_punct(c, i, '.') && i > lo && dotted_name_part(c, i - 1)) {
+            r0 = i; /* J. K. Rowling, Mr. Trump */
             continue;
         }
         break;
@@ -372,8 +422,7 @@ static size_t cap_run_fwd(const qctx *c, size_t b, size_t hi)
             e++;
             continue;
         }
-        if (e > b && is_punct(c, e, '.') && c->tok[e - 1].end - c->tok[e - 1].start == 1 && e + 1 < hi &&
-            is_cap(c, e + 1)) {
+        if (e > b && is_punct(c, e, '.') && dotted_name_part(c, e - 1) && e + 1 < hi && is_cap(c, e + 1)) {
             e++;
             continue;
         }
@@ -487,7 +536,7 @@ static st_status collect_names(qctx *c)
 {
     st_status rc;
     for (int pass = 0; pass < 2; pass++) {
-        size_t qi = 0;
+        size_t qi = 0, lim_qi = (size_t)-1, lim = 0;
         size_t i = 0;
         while (i < c->ntok) {
             while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
@@ -502,7 +551,10 @@ static st_status collect_names(qctx *c)
             }
             size_t r1 = cap_run_fwd(c, i, c->ntok);
             if (qi < c->nq) { /* never into a quote */
-                size_t lim = tok_at(c, c->q[qi].start);
+                if (lim_qi != qi) {
+                    lim = tok_at(c, c->q[qi].start);
+                    lim_qi = qi;
+                }
                 if (lim > i && r1 > lim)
                     r1 = lim;
             }
@@ -561,19 +613,36 @@ static int np_boundary(const qctx *c, size_t i)
     return is_lower_word(c, i) && IN(conjunctions, c, t);
 }
 
+/* A word that opens an introductory phrase or glues a clause to the previous one, never part of a
+ * speaker: a conjunction or adverb ("But he", "And Mr. Smith", "However, the minister"), or a
+ * preposition (capitalised at a sentence start too). Pronouns and determiners are not. */
+static int intro_word(const qctx *c, size_t i)
+{
+    const qtok *t = &c->tok[i];
+    return is_word(c, i) && !IN(determiners, c, t) && !IN(pronouns, c, t) &&
+           (IN(conjunctions, c, t) || IN(aux_words, c, t) || IN(prepositions, c, t) || IN(intro_words, c, t));
+}
+
+/* Is token i a word of five letters or more ending in -ing (a participle: "saying", "Speaking")? */
+static int ends_ing(const qctx *c, size_t i)
+{
+    const qtok *t = &c->tok[i];
+    return is_word(c, i) && t->end - t->start > 4 && memcmp(c->s + t->end - 3, "ing", 3) == 0;
+}
+
 /* Classifies tokens [a, b) as a noun phrase. */
 static mention classify_np(const qctx *c, size_t a, size_t b)
 {
     mention m = {M_NONE, 0, 0, 0};
-    while (a < b && (is_punct(c, a, ',') || (is_lower_word(c, a) && IN(aux_words, c, &c->tok[a]) &&
-                                             !IN(determiners, c, &c->tok[a]))))
+    while (a < b && (is_punct(c, a, ',') || intro_word(c, a)))
         a++;
     while (b > a &&
            (is_punct(c, b - 1, ',') || (is_lower_word(c, b - 1) && IN(aux_words, c, &c->tok[b - 1]))))
         b--;
     if (a >= b)
         return m;
-    if (b - a == 1 && is_pronoun(c, a)) {
+    if (is_pronoun(c, a) && (b - a == 1 || is_lower_word(c, a + 1))) {
+        b = a + 1; /* "He will", "They are": the pronoun is the subject, the rest its verb */
         m.kind = M_PRONOUN;
         m.t0 = a;
         m.t1 = b;
@@ -633,6 +702,28 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
     return m;
 }
 
+/* The noun phrase that ends a long clause [a, b): back from b over at most 6 tokens, not over a
+ * preposition, conjunction or lowercase function word other than a determiner ("Mr. Trump took on
+ * Hillary Clinton after the Democratic front-runner" -> "the Democratic front-runner"). */
+static mention tail_np(const qctx *c, size_t a, size_t b)
+{
+    mention none = {M_NONE, 0, 0, 0};
+    size_t t = b;
+    while (t > a && b - t < 6) {
+        size_t i = t - 1;
+        if (!is_word(c, i) && !is_punct(c, i, '.'))
+            break;
+        if (is_lower_word(c, i) && !IN(determiners, c, &c->tok[i]) &&
+            (IN(prepositions, c, &c->tok[i]) || IN(conjunctions, c, &c->tok[i]) ||
+             IN(stop_words, c, &c->tok[i]) || IN(aux_words, c, &c->tok[i]) || IN(cue_broad, c, &c->tok[i])))
+            break;
+        t = i;
+    }
+    if (t == b || t == a || !is_lower_word(c, t - 1))
+        return none;
+    return classify_np(c, t, b);
+}
+
 /* The subject of a cue verb at token v: the phrase before it back to the clause start (not before
  * lo), with appositives: "Tomas Reiner, a paediatric nurse, said" names Tomas Reiner. */
 static mention subject_before(const qctx *c, size_t lo, size_t v)
@@ -658,8 +749,12 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
         int adv = 1;
         for (size_t i = s; i < e; i++)
             adv &= is_lower_word(c, i) && IN(aux_words, c, &c->tok[i]);
-        if (!adv)
-            seg[nseg++] = classify_np(c, s, e);
+        if (!adv) {
+            mention m = classify_np(c, s, e);
+            if (m.kind == M_NONE && e - s > 9)
+                m = tail_np(c, s, e); /* "… after the Democratic front-runner had said" */
+            seg[nseg++] = m;
+        }
         if (s == lo || np_boundary(c, s - 1))
             break;
         e = s - 1; /* over the comma */
@@ -714,6 +809,23 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
 static mention sentence_subject(const qctx *c, size_t s, size_t hi)
 {
     mention none = {M_NONE, 0, 0, 0};
+    /* an introductory phrase ("Amid …, X", "Speaking at …, Salem, New Hampshire, X", "In June, X")
+     * is skipped to a comma, then over commas that follow a name (an address or an apposition) */
+    if (s < hi && (intro_word(c, s) || ends_ing(c, s))) {
+        size_t k = s;
+        while (k < hi && k < s + 25 && !is_punct(c, k, ','))
+            k++;
+        if (k < hi && k < s + 25) {
+            s = k + 1;
+            for (int hop = 0; hop < 2 && s < hi && is_cap(c, s); hop++) {
+                size_t e = cap_run_fwd(c, s, hi);
+                if (e < hi && is_punct(c, e, ',') && e + 1 < hi && is_cap(c, e + 1))
+                    s = e + 1;
+                else
+                    break;
+            }
+        }
+    }
     for (size_t i = s; i < hi && i < s + 6; i++) {
         if (is_pronoun(c, i))
             return classify_np(c, i, i + 1);
@@ -722,6 +834,10 @@ static mention sentence_subject(const qctx *c, size_t s, size_t hi)
             size_t b = i;
             while (b > s && is_cap(c, b - 1))
                 b--;
+            while (e < hi && (c->tok[e - 1].flags & TK_POSS) && is_cap(c, e)) {
+                b = e; /* "The Blaze's Matt Walsh": the possessed name */
+                e = cap_run_fwd(c, e, hi);
+            }
             mention m = classify_np(c, b, e);
             return m.kind == M_NAME ? m : none;
         }
@@ -803,7 +919,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
 {
     size_t i = a;
     int dash = 0;
-    while (i < hi && (is_punct(c, i, ',') || (c->tok[i].flags & TK_DASH))) {
+    /* commas, dashes and stray marks (the third ' of ,''' closing a nested quote) */
+    while (i < hi && (is_punct(c, i, ',') || (c->tok[i].flags & (TK_DASH | TK_QMARK)))) {
         dash |= (c->tok[i].flags & TK_DASH) != 0;
         i++;
     }
@@ -832,6 +949,27 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
         if (k == CUE_PART)
             return attrib_none();
         return from_mention(subject_before(c, i, v), ST_SPEAKER_CUE);
+    }
+    /* a long appositive or relative clause: "…,” Jeremy Bash, who was the chief of staff to …,
+     * said" - the phrase before the first comma, when a cue verb follows a later comma */
+    size_t c1 = i;
+    while (c1 < e && c1 < i + 10 && !is_punct(c, c1, ','))
+        c1++;
+    if (c1 >= e || !is_punct(c, c1, ',') || c1 == i)
+        return attrib_none();
+    size_t lim2 = e < i + 50 ? e : i + 50;
+    for (size_t v = c1 + 2; v < lim2; v++) {
+        if (cue_at(c, v, e) != CUE_VERB)
+            continue;
+        size_t b = v;
+        while (b > c1 && is_lower_word(c, b - 1) && IN(aux_words, c, &c->tok[b - 1]))
+            b--;
+        if (!is_punct(c, b - 1, ','))
+            continue;
+        mention m = classify_np(c, i, c1);
+        if (m.kind == M_NAME || m.kind == M_DESC)
+            return from_mention(m, ST_SPEAKER_CUE);
+        break;
     }
     return attrib_none();
 }
@@ -863,7 +1001,8 @@ static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_meth
                 m = sentence_subject(c, s, v);
         } else {
             m = subject_before(c, s, v);
-            if (m.kind == M_NONE && v + 1 < b) { /* "Said Smith: …" */
+            if (m.kind == M_NONE && v + 1 < b &&
+                (v == s || (c->tok[v - 1].flags & TK_PUNCT))) { /* "Said Smith: …", "…, said X" */
                 size_t e = v + 1;
                 while (e < b && !is_punct(c, e, ',') && !is_punct(c, e, ':') && !np_boundary(c, e))
                     e++;
@@ -897,7 +1036,11 @@ static attrib broad_cue(const qctx *c, size_t s, size_t e, size_t q0, size_t q1)
     if (best == (size_t)-1)
         return attrib_none();
     size_t lo = s;
-    mention m = subject_before(c, lo, best);
+    mention m = {M_NONE, 0, 0, 0};
+    if (best > s && is_punct(c, best - 1, ',') && ends_ing(c, best))
+        m = sentence_subject(c, s, best); /* "…, Trump went after Bush, calling him “…”" */
+    if (m.kind == M_NONE)
+        m = subject_before(c, lo, best);
     if (m.kind == M_NONE)
         m = sentence_subject(c, s, best);
     if (m.kind == M_NONE) { /* the verb was found: keep the quote even without a speaker */
@@ -1030,6 +1173,27 @@ static st_status set_speaker(qctx *c, rawq *q, const attrib *r)
     return ST_OK;
 }
 
+/* Does word i join two coordinated quotes ("and", "or", "a", "an", "the")? */
+static int coord_word(const qctx *c, size_t i)
+{
+    return is_lower_word(c, i) && (tok_is(c, i, "and") || tok_is(c, i, "or") || tok_is(c, i, "a") ||
+                                   tok_is(c, i, "an") || tok_is(c, i, "the"));
+}
+
+/* Gives q the speaker of the earlier quote from (a continuation). Errors: ST_ERR_NOMEM. */
+static st_status inherit(rawq *q, const rawq *from)
+{
+    size_t n = strlen(from->speaker);
+    q->speaker = malloc(n + 1);
+    if (!q->speaker)
+        return ST_ERR_NOMEM;
+    memcpy(q->speaker, from->speaker, n + 1);
+    q->spk_start = from->spk_start;
+    q->spk_end = from->spk_end;
+    q->method = ST_SPEAKER_CONTINUATION;
+    return ST_OK;
+}
+
 static size_t count_words(const qctx *c, size_t a, size_t b)
 {
     size_t n = 0;
@@ -1141,15 +1305,40 @@ st_status q_attribute(qctx *c)
                 size_t last = tok_at(c, s_end);
                 if (last > 0 && (c->tok[last - 1].flags & TK_SENT_END) && n_end > 0)
                     n_end--;
-                if (n_end == 0) {
-                    size_t n = strlen(pq->speaker);
-                    q->speaker = malloc(n + 1);
-                    if (!q->speaker)
-                        return ST_ERR_NOMEM;
-                    memcpy(q->speaker, pq->speaker, n + 1);
-                    q->spk_start = pq->spk_start;
-                    q->spk_end = pq->spk_end;
-                    q->method = ST_SPEAKER_CONTINUATION;
+                if (n_end == 0 && (rc = inherit(q, pq)) != ST_OK)
+                    return rc;
+            }
+        }
+        if (!q->speaker && !embedded && prev && prev->speaker && prev->para1 == q->para0) {
+            /* "“…,” X said on ABC's “This Week.” “…”": the previous attributed quote of the
+             * paragraph, at most one sentence back */
+            size_t n_end = 0;
+            for (size_t t = tok_at(c, prev->after); t < tb1; t++)
+                n_end += (c->tok[t].flags & TK_SENT_END) != 0;
+            if (n_end <= 1 && (rc = inherit(q, prev)) != ST_OK)
+                return rc;
+        }
+        if (!q->speaker && tb1 == tok_at(c, p0) && q->para0 > 0) {
+            /* a lead-in paragraph: "Carter said that … would not happen. ¶ “That's because …”",
+             * "Cruz continued: ¶ “…”" - a cue in the last sentence of the previous paragraph,
+             * when that sentence quotes nothing */
+            size_t pj = q->para0 - 1;
+            while (pj > 0 && c->para[pj].start == c->para[pj].end)
+                pj--;
+            size_t t_end = tok_at(c, c->para[pj].end);
+            if (t_end > 0 && c->para[pj].start < c->para[pj].end) {
+                size_t ls = c->tok[t_end - 1].sent;
+                if (t_end - ls > 80)
+                    ls = t_end - 80;
+                int quoted = prev && prev->after > c->tok[ls].start;
+                if (!quoted) {
+                    attrib r = cue_in_sentence(c, ls, t_end, ST_SPEAKER_CONTEXT);
+                    if (r.found) {
+                        if ((rc = set_speaker(c, q, &r)) != ST_OK)
+                            return rc;
+                        if (q->method == ST_SPEAKER_CUE)
+                            q->method = ST_SPEAKER_CONTEXT;
+                    }
                 }
             }
         }
@@ -1167,6 +1356,24 @@ st_status q_attribute(qctx *c)
                     return rc;
             }
             keep_orphan = r.drop == -1;
+        }
+        if (!q->speaker && !keep_orphan && nw <= 4 && qi > 0 && !c->q[qi - 1].dropped &&
+            c->q[qi - 1].para1 == q->para0) {
+            /* a coordinated quote: "“profane” and “sexist”", "a “fascist” and a “Stalinist”" -
+             * the previous quote, joined by at most three of , and or a an the */
+            const rawq *pq = &c->q[qi - 1];
+            size_t t = tok_at(c, pq->after), n = 0;
+            while (t < tb1 && n <= 3 && (is_punct(c, t, ',') || coord_word(c, t))) {
+                t++;
+                n++;
+            }
+            if (t == tb1 && n >= 1) {
+                keep_orphan = 1;
+                if (pq->speaker && (rc = inherit(q, pq)) != ST_OK)
+                    return rc;
+                if (q->speaker)
+                    q->method = pq->method;
+            }
         }
         /* partial: quoted words embedded in a sentence with a cue */
         if (q->speaker && embedded && !q->unclosed)

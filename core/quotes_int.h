@@ -26,7 +26,8 @@ typedef struct qtok {
     size_t start, end; /* bytes */
     uint32_t sent;     /* index of the first token of this token's sentence */
     uint16_t flags;
-    int32_t cp; /* the code point of a punctuation token, 0 for words */
+    int32_t cp;   /* the code point of a punctuation token, 0 for words */
+    uint32_t lex; /* word lists the word is in (LX_* of quotes_lex.h), 0 for punctuation */
 } qtok;
 
 /* A paired quote before attribution. */
@@ -72,13 +73,67 @@ typedef struct qctx {
     size_t ent_hash_cap;
 } qctx;
 
-/* UTF-8 helpers (invalid bytes decode to U+FFFD, one byte wide; never read past len). */
-int32_t q_next(const char *s, size_t len, size_t *pos);
+/* UTF-8 helpers (invalid bytes decode to U+FFFD, one byte wide; never read past len). The inline
+ * forms answer ASCII at once and call the out-of-line (_u) forms for the rest. */
+int32_t q_next_u(const char *s, size_t len, size_t *pos);
 int32_t q_prev(const char *s, size_t pos, size_t *start);
-int q_is_space(int32_t cp);
-int q_is_alnum(int32_t cp);
-int q_is_upper(int32_t cp);
-int q_is_lower(int32_t cp);
+int q_is_space_u(int32_t cp);
+int q_is_alnum_u(int32_t cp);
+int q_is_upper_u(int32_t cp);
+int q_is_lower_u(int32_t cp);
+
+/* Classes of the ASCII code points: QA_ALNUM letters and digits, QA_UPPER A-Z, QA_LOWER a-z, QA_SPACE
+ * space and \t-\r, QA_MARK the ASCII quotation marks " ' `. */
+enum { QA_ALNUM = 1, QA_UPPER = 2, QA_LOWER = 4, QA_SPACE = 8, QA_MARK = 16 };
+static const unsigned char q_ascii[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    8, 0, 16, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    16, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0,
+};
+
+/* Decodes the code point at s[*pos] (*pos < len) and moves *pos past it. */
+static inline int32_t q_next(const char *s, size_t len, size_t *pos)
+{
+    unsigned char c = (unsigned char)s[*pos];
+    if (c < 0x80) {
+        (*pos)++;
+        return (int32_t)c;
+    }
+    return q_next_u(s, len, pos);
+}
+
+static inline int q_is_space(int32_t cp)
+{
+    if ((uint32_t)cp < 0x80)
+        return q_ascii[cp] & QA_SPACE;
+    return q_is_space_u(cp);
+}
+
+static inline int q_is_alnum(int32_t cp)
+{
+    if ((uint32_t)cp < 0x80)
+        return q_ascii[cp] & QA_ALNUM;
+    return q_is_alnum_u(cp);
+}
+
+static inline int q_is_upper(int32_t cp)
+{
+    if ((uint32_t)cp < 0x80)
+        return q_ascii[cp] & QA_UPPER;
+    return q_is_upper_u(cp);
+}
+
+static inline int q_is_lower(int32_t cp)
+{
+    if ((uint32_t)cp < 0x80)
+        return q_ascii[cp] & QA_LOWER;
+    return q_is_lower_u(cp);
+}
 
 /* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
 st_status q_attribute(qctx *ctx);

@@ -109,4 +109,12 @@ void st_featurize_scratch_free(st_featurize_scratch **ps); /* frees *ps (NULL is
 st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *scratch,
                        st_svec *out);
 
+/* st_featurize on tokens the caller already made with st_tokenize under st_vocab_config(v)->tok,
+ * so a text scored by several models whose tokenizer settings are equal (same casefold and
+ * negation) is tokenized once. Its buffer is written during the
+ * call and restored before it returns (so toks may not be read by another thread meanwhile).
+ * Same results, errors and allocation behaviour as st_featurize. */
+st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *scratch,
+                              st_svec *out);
+
 #endif

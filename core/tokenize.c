@@ -1,7 +1,8 @@
 /* tokenize.c - the tokenizer shared by training and prediction (rules in st_tokenize.h).
  *
- * One left-to-right pass. ASCII bytes are classified through a 128-entry table and never reach
- * utf8proc; a word that holds a non-ASCII byte is decoded once more at its end, decomposed and
+ * One left-to-right pass. Bytes are classified through a 256-entry table; a plain ASCII word is
+ * scanned and folded into the output in one loop and never reaches utf8proc. A word that holds a
+ * non-ASCII byte is decoded once more at its end, decomposed and
  * case folded code point by code point (utf8proc_decompose_char), put in canonical order and
  * recomposed (utf8proc_normalize_utf32), which is NFC(casefold(NFD(word))) as utf8proc_map with
  * COMPOSE|CASEFOLD computes it. No locale-dependent call anywhere. */
@@ -28,12 +29,14 @@ enum kind {
     K_HIGH     /* byte_kind only: a byte >= 0x80, to be decoded */
 };
 
+/* clang-format off */
 #define S_ K_SPACE
 #define C_ K_CLAUSE
 #define A_ K_APOS
 #define H_ K_HYPHEN
 #define W_ K_WORD
 #define X_ K_SEP
+#define HI K_HIGH
 static const unsigned char byte_kind[256] = {
     S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, /* controls */
     S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, S_, /* controls */
@@ -43,23 +46,23 @@ static const unsigned char byte_kind[256] = {
     W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, X_, X_, X_, X_, X_, /* PQRSTUVWXYZ[\]^_ */
     A_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, /* `abcdefghijklmno */
     W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, W_, X_, X_, X_, X_, S_, /* pqrstuvwxyz{|}~DEL */
-    [0x80] = K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
-    K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH, K_HIGH,
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0x80-0x8F: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0x90-0x9F: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xA0-0xAF: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xB0-0xBF: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xC0-0xCF: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xD0-0xDF: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xE0-0xEF: decoded */
+    HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, /* 0xF0-0xFF: decoded */
 };
+#undef HI
 #undef S_
 #undef C_
 #undef A_
 #undef H_
 #undef W_
 #undef X_
+/* clang-format on */
 
 /* ASCII bytes as they are written into a word: A-Z folded (fold_lower only), '`' -> '\''. */
 static const unsigned char fold_lower[128] = {
@@ -408,9 +411,9 @@ static st_status emit_word(tokstate *ts, size_t start, size_t end, int nonascii)
 }
 
 /* The common case: a word of ASCII letters, digits, inner apostrophes and hyphens starting at the
- * ASCII word byte s[pos], scanned and folded into the buffer in one loop. Returns 0 (and writes
- * nothing that counts) when a non-ASCII byte belongs to the word: the caller takes the general
- * path. */
+ * ASCII word byte s[pos], scanned and folded into the buffer in one loop; sets *done and *next.
+ * When a non-ASCII byte belongs to the word, leaves *done = 0 having recorded nothing, and the
+ * caller takes the general path. */
 static st_status ascii_word(tokstate *ts, size_t pos, size_t *next, int *done)
 {
     st_tokens *o = ts->out;

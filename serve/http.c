@@ -1,14 +1,24 @@
 /* http.c - the libmicrohttpd daemon of stance-serve: routes, request bodies, JSON responses and the
  * access log.
  *
+ * Routes: POST /classify; GET (and HEAD) /healthz, /readyz, /models, /metrics, / (the page);
+ * POST /admin/reload when an admin token is configured. Anything else is 404, a known path with
+ * the wrong method 405 with Allow.
+ *
  * Request bodies arrive over many calls of the access handler (E21): the first call (with
  * *con_cls == NULL) only looks at the headers (route, method, Content-Type, Content-Length) and may
  * answer at once (404, 405, 413, 415 - MHD then never reads the body nor sends 100 Continue); each
  * later call with *upload_data_size > 0 appends the piece to the request's own buffer and sets
  * *upload_data_size = 0; the response is queued only on the final call, where *upload_data_size ==
  * 0. MHD de-chunks chunked bodies and answers Expect: 100-continue itself (E22). No post processor:
- * JSON is parsed by jansson from the whole body. Every response body is JSON built in heap memory
- * (MHD_RESPMEM_MUST_FREE), never a stack buffer (E23). */
+ * JSON is parsed by jansson from the whole body. A chunked body that passes --max-body is dropped as
+ * it arrives and answered 413 when it ends (libmicrohttpd 0.9.75 refuses a response mid-upload), or
+ * its connection is closed once it passes twice the limit.
+ * Every error body is JSON ({"error": ...}); every response body lives in heap memory handed to MHD
+ * (MHD_RESPMEM_MUST_FREE; json_dumps uses jansson's default malloc) or in static read-only memory
+ * (the page, MHD_RESPMEM_PERSISTENT), never in a stack buffer (E23). Errors that MHD answers by
+ * itself before the handler runs (malformed request line, headers past the memory limit) carry
+ * MHD's own body. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>

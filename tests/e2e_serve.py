@@ -534,6 +534,24 @@ def t_sigterm_drains(server):
     check(server.proc.returncode == 0, "exit code %s\n%s" % (server.proc.returncode, server.log_text()[-2000:]))
 
 
+def t_cli_errors(binary, models, port_in_use):
+    """Bad options exit 2, a bad model folder or a taken port exit 1, each with a message on stderr."""
+    import subprocess
+    def run(*argv):
+        p = subprocess.run([binary, *argv], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        return p.returncode, p.stderr.decode("utf-8", "replace")
+    code, err = run()
+    check(code == 2 and "--models" in err, "no --models: %s %r" % (code, err[:200]))
+    code, err = run("--models", models, "--listen", "127.0.0.1:99999")
+    check(code == 2 and "--listen" in err, "bad port: %s %r" % (code, err[:200]))
+    code, err = run("--models", models, "--threads", "0")
+    check(code == 2 and "--threads" in err, "zero threads: %s %r" % (code, err[:200]))
+    code, err = run("--models", os.path.join(models, "no-such-folder"), "--listen", "127.0.0.1:0")
+    check(code == 1 and "cannot load models" in err, "bad models: %s %r" % (code, err[:200]))
+    code, err = run("--models", models, "--listen", "127.0.0.1:%d" % port_in_use)
+    check(code == 1 and "cannot listen" in err, "port in use: %s %r" % (code, err[:200]))
+
+
 def main():
     a = args(sys.argv)
     if not os.path.isdir(os.path.join(a["models"], "stance")):
@@ -557,6 +575,7 @@ def main():
                          ("E23d many headers", t_many_headers), ("E21/E22 delivery modes", t_delivery_modes),
                          ("keep-alive", t_keep_alive), ("concurrent 8x25", t_concurrent), ("metrics", t_metrics)]:
             res.run(name, fn, p)
+        res.run("command line errors", t_cli_errors, a["server"], models_copy, p)
         res.run("access log", t_access_log, server)
         res.run("SIGHUP during requests", t_sighup_during_requests, server)
         res.run("bad reload keeps the old models", t_bad_reload_keeps_old, server, models_copy)

@@ -382,12 +382,13 @@ static void test_e19_vector_hygiene(void **state)
     st_vocab_free(&v);
 }
 
-/* Many terms: the table is full of collisions and probe chains (and some term sits in slot 0);
+/* Many terms (enough for the table to pass 1 MiB, so the prefetching path runs): the table is full
+ * of collisions and probe chains (and some term sits in slot 0);
  * every term must still find its own id, and absent terms none. */
 static void test_lookup_many_terms(void **state)
 {
     (void)state;
-    enum { N = 6000 };
+    enum { N = 40000 };
     char **docs = malloc(N * sizeof *docs);
     assert_non_null(docs);
     for (int i = 0; i < N; i++) {
@@ -782,8 +783,9 @@ static void test_matches_naive_reference(void **state)
         st_tokens_init(&t);
         st_featurize_scratch *s;
         assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
-        st_svec x;
+        st_svec x, y;
         st_svec_init(&x);
+        st_svec_init(&y);
         char key[256];
         for (int i = 0; i < NDOC; i++) {
             size_t len = strlen(docs[i]);
@@ -816,8 +818,21 @@ static void test_matches_naive_reference(void **state)
             assert_int_equal(x.n, nnz);
             for (size_t k = 0; k < x.n; k++)
                 assert_true(fabs(x.value[k] - ref[x.index[k]] / sqrt(ss)) < 1e-13);
+            /* from the caller's tokens: the same vector, and the tokens come back unchanged */
+            size_t nt = t.n, bl = t.buf_len;
+            char *saved = malloc(bl);
+            assert_non_null(saved);
+            memcpy(saved, t.buf, bl);
+            assert_int_equal(st_featurize_tokens(v, &t, s, &y), ST_OK);
+            assert_int_equal(y.n, x.n);
+            assert_memory_equal(y.index, x.index, x.n * sizeof *x.index);
+            assert_memory_equal(y.value, x.value, x.n * sizeof *x.value);
+            assert_int_equal(t.n, nt);
+            assert_memory_equal(t.buf, saved, bl);
+            free(saved);
         }
         st_svec_free(&x);
+        st_svec_free(&y);
         st_featurize_scratch_free(&s);
         st_tokens_free(&t);
         free(ref);

@@ -335,6 +335,98 @@ static void test_partial_quote(void **state)
     st_quotes_free(&q);
 }
 
+/* Faults fixed in the second round, one original text per kind. */
+
+/* A conjunction or adverb glued to a pronoun or name ("But he", "And Mr. X") is no speaker. */
+static void test_leading_conjunction(void **state)
+{
+    (void)state;
+    st_quotes q;
+    const char *t = "Ada Morrow chaired the session. But she told the Harbour Gazette: “The ferry stays.”";
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].speaker, "Ada Morrow");
+    assert_int_equal(q.items[0].method, ST_SPEAKER_PRONOUN);
+    assert_memory_equal(t + q.items[0].speaker_start, "she", 3);
+    assert_int_equal(q.items[0].speaker_end - q.items[0].speaker_start, 3);
+    st_quotes_free(&q);
+    EXPECT("And Mr. Ivo Lind said: “We will rebuild the pier.”", {"We will rebuild the pier.", "Ivo Lind"});
+    extract("Ada Morrow chaired the session. She also dismissed the report, telling the board: “The ferry "
+            "stays.”",
+            &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].speaker, "Ada Morrow");
+    assert_int_equal(q.items[0].method, ST_SPEAKER_PRONOUN);
+    st_quotes_free(&q);
+    EXPECT("However, the harbour master said: “We will rebuild the pier.”",
+           {"We will rebuild the pier.", "harbour master"});
+}
+
+/* "“…,” X, who …, said": a long appositive or relative clause between the name and its cue. */
+static void test_long_appositive_after(void **state)
+{
+    (void)state;
+    EXPECT("“The pier will reopen in May,” Ingrid Falk, who ran the port authority for a decade before it "
+           "merged with the rail board, said on Tuesday.",
+           {"The pier will reopen in May", "Ingrid Falk"});
+    EXPECT("''I told them 'no,''' said Ivo Lind.", {"I told them 'no", "Ivo Lind"});
+}
+
+/* "Mr." and other abbreviated titles do not cut a name ("Mr" was returned as the speaker). */
+static void test_abbreviated_title(void **state)
+{
+    (void)state;
+    st_quotes q;
+    const char *t = "Per Halvorsen spoke first. Mr. Halvorsen met the mayor on Sunday after the vote, saying "
+                    "the plan was "
+                    "“a reckless gamble” for the port.";
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_string_equal(q.items[0].speaker, "Per Halvorsen");
+    assert_memory_equal(t + q.items[0].speaker_start, "Halvorsen", 9);
+    assert_int_equal(q.items[0].partial, 1);
+    st_quotes_free(&q);
+}
+
+/* Partial quotes: the subject of the clause, not an object, a place or an introductory phrase. */
+static void test_partial_quote_subjects(void **state)
+{
+    (void)state;
+    EXPECT("Ada Morrow met Jon Pike on Sunday after the harbour master had said that the ferry was "
+           "“beyond repair.”",
+           {"beyond repair.", "harbour master"});
+    EXPECT("Speaking at a rally in Bodø, Nordland, Ada Morrow attacked Jon Pike, calling him “a coward.”",
+           {"a coward.", "Ada Morrow"});
+    EXPECT("Amid protests, the Harbour Gazette’s Ada Morrow defended the plan, saying it would “save the "
+           "port.”",
+           {"save the port.", "Ada Morrow"});
+    EXPECT("Ada Morrow praised the plan and said the Nordic minister can “bring real change” to the port.",
+           {"bring real change", "Ada Morrow"});
+}
+
+/* A quote with no cue of its own: the previous attributed quote of its paragraph, or a lead-in
+ * paragraph that ends in a cue. */
+static void test_context_continuations(void **state)
+{
+    (void)state;
+    EXPECT("“The dam is sound,” Vera Sol said on Radio North’s “Morning Call.” “We checked every joint.”",
+           {"The dam is sound", "Vera Sol"}, {"Morning Call.", "Vera Sol"},
+           {"We checked every joint.", "Vera Sol"});
+    EXPECT("Vera Sol said the dam would hold through the spring floods.\n\n“We checked every joint.”",
+           {"We checked every joint.", "Vera Sol"});
+    EXPECT("Vera Sol continued:\n\n“We checked every joint.”", {"We checked every joint.", "Vera Sol"});
+    EXPECT("The river fell overnight.\n\n“We checked every joint.”", {"We checked every joint.", NULL});
+}
+
+/* Coordinated short quotes are kept together: "“profane” and “sexist”". */
+static void test_coordinated_quotes(void **state)
+{
+    (void)state;
+    EXPECT("Ada Morrow called the remarks “reckless” and “cruel” on Monday.", {"reckless", "Ada Morrow"},
+           {"cruel", "Ada Morrow"});
+    expect_none("The so-called “green corridor” opened on Friday near the harbour.");
+}
+
 static void test_negated_speech(void **state)
 {
     (void)state;
@@ -641,6 +733,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_scare_quotes_and_nicknames),
         cmocka_unit_test(test_partial_quote),
         cmocka_unit_test(test_negated_speech),
+        cmocka_unit_test(test_leading_conjunction),
+        cmocka_unit_test(test_long_appositive_after),
+        cmocka_unit_test(test_abbreviated_title),
+        cmocka_unit_test(test_partial_quote_subjects),
+        cmocka_unit_test(test_context_continuations),
+        cmocka_unit_test(test_coordinated_quotes),
         cmocka_unit_test(test_duplicates_once),
         cmocka_unit_test(test_offsets_are_bytes),
         cmocka_unit_test(test_method_names),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "st_tokenize.h"
 #include "st_utf8.h"
 
@@ -295,6 +297,54 @@ static void test_random_bytes_are_safe(void **state)
     st_tokens_free(&t);
 }
 
+/* A non-ASCII word becomes exactly what utf8proc_map gives with COMPOSE|CASEFOLD (NFC of the
+ * case-folded canonical decomposition), checked on random words mixing many scripts, marks in
+ * any order, Hangul jamo, ligatures and the special foldings (ß, İ, ſ, Kelvin sign, Cherokee). */
+static void test_words_match_utf8proc_map(void **state)
+{
+    (void)state;
+    static const int32_t ranges[][2] = {
+        {0x41, 0x5A},     {0xC0, 0xFF},     {0x100, 0x17F},   {0x300, 0x36F},   {0x386, 0x3CE},
+        {0x400, 0x4FF},   {0x531, 0x556},   {0x587, 0x587},   {0x10A0, 0x10C5}, {0x1100, 0x1112},
+        {0x1161, 0x1175}, {0x11A8, 0x11C2}, {0x13A0, 0x13F5}, {0x1E00, 0x1EFF}, {0x1F00, 0x1FFC},
+        {0x2126, 0x212B}, {0xAB70, 0xABBF}, {0xAC00, 0xAC20}, {0xFB00, 0xFB06}, {0x0900, 0x097F},
+    };
+    enum { NR = sizeof ranges / sizeof ranges[0] };
+    uint64_t seed = 99;
+    st_tokens t;
+    st_tokens_init(&t);
+    int checked = 0;
+    for (int round = 0; round < 20000; round++) {
+        char word[128];
+        size_t n = 0;
+        int len = 1 + (int)(next_rand(&seed) % 8);
+        for (int k = 0; k < len; k++) {
+            const int32_t *r = ranges[next_rand(&seed) % NR];
+            int32_t cp = r[0] + (int32_t)(next_rand(&seed) % (uint64_t)(r[1] - r[0] + 1));
+            utf8proc_category_t cat = utf8proc_category(cp);
+            int letter = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+            int mark = cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
+            if (!(letter || (mark && n > 0)))
+                continue; /* a word starts with a letter and holds letters and marks only */
+            n += st_utf8_encode(cp, word + n);
+        }
+        if (n == 0)
+            continue;
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t wl = utf8proc_map((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)n, &want,
+                                           UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+        assert_true(wl > 0);
+        assert_int_equal(st_tokenize(NULL, word, n, &t), ST_OK);
+        assert_int_equal(t.n, 1);
+        assert_int_equal(t.len[0], (size_t)wl);
+        assert_memory_equal(t.buf + t.off[0], want, (size_t)wl);
+        free(want);
+        checked++;
+    }
+    assert_true(checked > 10000);
+    st_tokens_free(&t);
+}
+
 /* ---- configuration, reuse, edge cases ---- */
 
 static void test_config_switches(void **state)
@@ -421,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_e16_emoji),
         cmocka_unit_test(test_e16_invalid_bytes),
         cmocka_unit_test(test_random_bytes_are_safe),
+        cmocka_unit_test(test_words_match_utf8proc_map),
         cmocka_unit_test(test_config_switches),
         cmocka_unit_test(test_empty_and_punctuation),
         cmocka_unit_test(test_reuse_and_layout),

@@ -9,6 +9,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,8 @@
 
 #include "st_features.h"
 
-/* ---- allocation counting (glibc, not under ASan, which owns malloc) ---- */
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+/* ---- allocation counting (glibc, not under ASan or TSan, which own malloc) ---- */
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define COUNT_ALLOCS 1
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
@@ -843,6 +844,67 @@ static void test_matches_naive_reference(void **state)
     free(docs);
 }
 
+/* One vocabulary shared by several threads, each with its own scratch and vector: every thread
+ * gets exactly the single-threaded vectors (the vocabulary is immutable, nothing global). */
+typedef struct thread_job {
+    const st_vocab *v;
+    const st_svec *want; /* per corpus text */
+    int ok;
+} thread_job;
+
+static void *featurize_many(void *arg)
+{
+    thread_job *job = arg;
+    enum { N = sizeof corpus / sizeof corpus[0] };
+    st_featurize_scratch *s;
+    if (st_featurize_scratch_new(&s) != ST_OK)
+        return NULL;
+    st_svec x;
+    st_svec_init(&x);
+    job->ok = 1;
+    for (int r = 0; r < 300; r++)
+        for (size_t i = 0; i < N; i++) {
+            const st_svec *w = &job->want[i];
+            if (st_featurize(job->v, corpus[i], strlen(corpus[i]), s, &x) != ST_OK || x.n != w->n ||
+                memcmp(x.index, w->index, x.n * sizeof *x.index) != 0 ||
+                memcmp(x.value, w->value, x.n * sizeof *x.value) != 0)
+                job->ok = 0;
+        }
+    st_svec_free(&x);
+    st_featurize_scratch_free(&s);
+    return NULL;
+}
+
+static void test_threads_share_a_vocabulary(void **state)
+{
+    (void)state;
+    enum { N = sizeof corpus / sizeof corpus[0], T = 4 };
+    st_featurizer_config cfg = st_featurizer_config_default();
+    cfg.min_df = 1;
+    cfg.char_ngram_min = 2;
+    cfg.char_ngram_max = 3;
+    st_vocab *v = build(&cfg, corpus, N);
+    st_svec want[N];
+    for (size_t i = 0; i < N; i++) {
+        st_svec_init(&want[i]);
+        featurize(v, corpus[i], &want[i]);
+        assert_true(want[i].n > 0);
+    }
+    pthread_t th[T];
+    thread_job jobs[T];
+    for (int t = 0; t < T; t++) {
+        jobs[t] = (thread_job){v, want, 0};
+        assert_int_equal(pthread_create(&th[t], NULL, featurize_many, &jobs[t]), 0);
+    }
+    for (int t = 0; t < T; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_true(jobs[t].ok);
+    }
+    for (size_t i = 0; i < N; i++)
+        st_svec_free(&want[i]);
+    st_vocab_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -859,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_featurize_no_alloc_when_warm),
         cmocka_unit_test(test_vectors_of_a_corpus),
         cmocka_unit_test(test_matches_naive_reference),
+        cmocka_unit_test(test_threads_share_a_vocabulary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,8 +64,8 @@ typedef struct st_vocab st_vocab;
 /* Builds a vocabulary from n_docs texts (texts[i] of lens[i] bytes) under cfg (NULL: defaults;
  * min_df 0 counts as 1). *out is owned by the caller (st_vocab_free). Errors: ST_ERR_NOMEM,
  * ST_ERR_INVALID (cfg out of its documented ranges), ST_ERR_EMPTY (n_docs == 0, or no term survives
- * min_df), ST_ERR_TOO_LARGE (a text over ST_TOKENIZE_MAX_BYTES). Deterministic: the same texts
- * and cfg give the same ids, df and idf on any machine. */
+ * min_df), ST_ERR_TOO_LARGE (a text over ST_TOKENIZE_MAX_BYTES, or over 2^32 bytes of kept terms).
+ * Deterministic: the same texts and cfg give the same ids, df and idf on any machine. */
 st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
                          size_t n_docs, st_vocab **out);
 
@@ -86,10 +86,10 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err);
 
 void st_vocab_free(st_vocab **pv); /* frees *pv (NULL is fine) and sets it to NULL */
 
-size_t st_vocab_size(const st_vocab *v); /* number of terms; ids are 1..size */
-const st_featurizer_config *st_vocab_config(const st_vocab *v);
-const char *st_vocab_term(const st_vocab *v, int id); /* borrowed; NULL if out of range */
-double st_vocab_idf(const st_vocab *v, int id);
+size_t st_vocab_size(const st_vocab *v);                              /* number of terms; ids are 1..size */
+const st_featurizer_config *st_vocab_config(const st_vocab *v);       /* borrowed */
+const char *st_vocab_term(const st_vocab *v, int id);                 /* borrowed; NULL if out of range */
+double st_vocab_idf(const st_vocab *v, int id);                       /* 0.0 if out of range */
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len); /* id, or 0 when absent */
 int st_vocab_df(const st_vocab *v, int id); /* training documents holding term id; 0 if out of range */
 size_t st_vocab_n_docs(const st_vocab *v);  /* training documents the vocabulary was built from */
@@ -111,9 +111,9 @@ st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featu
 
 /* st_featurize on tokens the caller already made with st_tokenize under st_vocab_config(v)->tok,
  * so a text scored by several models whose tokenizer settings are equal (same casefold and
- * negation) is tokenized once. Its buffer is written during the
- * call and restored before it returns (so toks may not be read by another thread meanwhile).
- * Same results, errors and allocation behaviour as st_featurize. */
+ * negation) is tokenized once. toks's buffer is written during the call and restored before it
+ * returns (so no other thread may read toks meanwhile). Same results, errors and allocation
+ * behaviour as st_featurize. */
 st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *scratch,
                               st_svec *out);
 

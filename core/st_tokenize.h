@@ -7,9 +7,10 @@
  *     marks...) except U+200B; so "refer\u00ADendum" -> "referendum";
  *   - apostrophe variants U+2019 U+2018 U+02BC U+0060 U+00B4 and '\'' are kept as '\'' when they
  *     stand between two word characters ("won’t" -> "won't"), dropped otherwise;
- *   - a word is a run of letters and digits (categories L*, N*) with marks (M*) inside it and with
- *     inner '\'' and inner single hyphens ('-', U+2010, U+2011, U+05BE, U+FE63, U+FF0D, written
- *     '-') kept ("won't", "well-known", "aura-t-il");
+ *   - a word starts with a letter or digit (categories L*, N*) and runs over letters, digits and
+ *     marks (M*), with inner '\'' and inner single hyphens ('-', U+2010, U+2011, U+05BE, U+FE63,
+ *     U+FF0D, written '-') kept ("won't", "well-known", "aura-t-il"); a mark outside a word is
+ *     dropped;
  *   - NFC (utf8proc) and Unicode case folding (utf8proc, never tolower() on bytes) of each word
  *     that holds a non-ASCII byte; ASCII words only map A-Z to a-z (which is their case folding);
  *   - possessive "'s" and a trailing "'" are dropped ("minister's" -> "minister",
@@ -18,7 +19,7 @@
  *     other punctuation, symbol or space (NBSP, U+202F, U+2009, U+3000, U+200B...) separate words;
  *   - an emoji (an extended grapheme cluster, UAX #29, that starts with an Extended_Pictographic or
  *     Regional_Indicator code point: modifiers, VS16 and ZWJ sequences included) is one token,
- *     copied as is;
+ *     copied as is (a dangling final ZWJ dropped); © ® ™ are Extended_Pictographic too;
  *   - E13(d) repair: "won ’t" / "didn 't" (only spaces between a token ending in 'n' and an
  *     apostrophe followed by a lone "t") are joined into "won't" / "didn't";
  *   - negation scope: after a negator (a token equal to not, no, nor, never, none, nobody, nothing,
@@ -29,7 +30,8 @@
  *     the prefix "NOT_" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002). The negator itself is
  *     not prefixed unless it is already inside a scope. "NOT_" never collides with a word, since
  *     '_' always separates words.
- * Every token is non-empty, valid UTF-8 and holds no space, control or format character.
+ * Every token is non-empty, valid UTF-8, and holds no space or control character and no format
+ * character other than the ZWJ / tag characters inside an emoji sequence.
  * Output is independent of the process locale (no <ctype.h>, no locale-aware calls). */
 #ifndef ST_TOKENIZE_H
 #define ST_TOKENIZE_H

@@ -18,7 +18,9 @@
  * What is timed, per quote and per model: st_model_predict_text (tokenize + features + decision
  * values + Platt probabilities), after one untimed warm-up pass so buffers have grown; the
  * report gives quotes/s and MB/s of quote bytes for all models together (the "pipeline"), for
- * each model alone, and for the first model's st_model_predict_vec over pre-computed vectors
+ * all models sharing one tokenization per quote (st_tokenize + st_featurize_tokens +
+ * st_model_predict_vec, when their tokenizer settings agree; its labels must equal the pipeline's),
+ * for each model alone, and for the first model's st_model_predict_vec over pre-computed vectors
  * (the linear model alone, as svm-predict does it). Single-threaded; times are CLOCK_MONOTONIC.
  * Exit status: 0 on success, 1 on a libsvm mismatch, 2 on usage or I/O errors. */
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include "st_common.h"
 #include "st_features.h"
 #include "st_model.h"
+#include "st_tokenize.h"
 
 #define MAX_MODELS 8
 
@@ -417,6 +420,50 @@ static int time_text(st_model *const *models, int n_models, int which, const quo
     return 0;
 }
 
+/* Times the pipeline with one tokenization per quote shared by all models (st_tokenize, then
+ * st_featurize_tokens and st_model_predict_vec per model), as time_text; only valid when every
+ * model's tokenizer config equals the first's (tokens_shareable). */
+static int time_shared(st_model *const *models, int n_models, const quotes *q, int passes, int repeat,
+                       st_tokens *toks, st_featurize_scratch *scratch, st_svec *x, timing *t)
+{
+    const st_tokenizer_config *tok = &st_vocab_config(st_model_vocab(models[0]))->tok;
+    t->best_s = -1;
+    for (int r = 0; r < repeat; r++) {
+        long sum = 0;
+        double t0 = now_seconds(), dt;
+        for (int p = 0; p < passes; p++) {
+            for (size_t i = 0; i < q->n; i++) {
+                if (st_tokenize(tok, q->buf + q->off[i], q->len[i], toks) != ST_OK)
+                    return -1;
+                for (int k = 0; k < n_models; k++) {
+                    st_prediction pred;
+                    if (st_featurize_tokens(st_model_vocab(models[k]), toks, scratch, x) != ST_OK)
+                        return -1;
+                    st_model_predict_vec(models[k], x, &pred);
+                    sum += pred.label;
+                }
+            }
+        }
+        dt = now_seconds() - t0;
+        if (t->best_s < 0 || dt < t->best_s)
+            t->best_s = dt;
+        t->checksum = sum;
+    }
+    return 0;
+}
+
+/* 1 when every model tokenizes like the first (so one token list can serve them all). */
+static int tokens_shareable(st_model *const *models, int n_models)
+{
+    const st_tokenizer_config *a = &st_vocab_config(st_model_vocab(models[0]))->tok;
+    for (int k = 1; k < n_models; k++) {
+        const st_tokenizer_config *b = &st_vocab_config(st_model_vocab(models[k]))->tok;
+        if (a->casefold != b->casefold || a->negation != b->negation)
+            return 0;
+    }
+    return 1;
+}
+
 /* Times st_model_predict_vec of m over vecs[0..n), as time_text. */
 static void time_vec(const st_model *m, const st_svec *vecs, size_t n, int passes, int repeat, timing *t)
 {
@@ -461,7 +508,8 @@ int main(int argc, char **argv)
     st_svec x, *vecs = NULL;
     size_t n_vecs = 0;
     int status = 2, first = 1;
-    timing all, one[MAX_MODELS], vec;
+    timing all, one[MAX_MODELS], vec, shared = {-1, 0};
+    st_tokens toks;
     st_error err;
     st_status rc;
 
@@ -472,6 +520,7 @@ int main(int argc, char **argv)
     if (quotes_read(o.quotes_path, &q))
         return 2;
     st_svec_init(&x);
+    st_tokens_init(&toks);
     for (int k = 0; k < o.n_models; k++) {
         memset(&err, 0, sizeof(err));
         if ((rc = st_model_load(o.model_dirs[k], &models[k], &err)) != ST_OK) {
@@ -502,6 +551,16 @@ int main(int argc, char **argv)
     for (int k = 0; k < o.n_models; k++)
         if (time_text(models, o.n_models, k, &q, o.passes, o.repeat, scratch, &x, &one[k]))
             goto out_predict_failed;
+    if (o.n_models > 1 && tokens_shareable(models, o.n_models)) {
+        if (time_shared(models, o.n_models, &q, 1, 1, &toks, scratch, &x, &shared) ||
+            time_shared(models, o.n_models, &q, o.passes, o.repeat, &toks, scratch, &x, &shared))
+            goto out_predict_failed;
+        if (shared.checksum != all.checksum) {
+            fprintf(stderr,
+                    "stance-bench-predict: shared tokens predict other labels than st_model_predict_text\n");
+            goto out_free_scratch;
+        }
+    }
 
     /* The first model's linear prediction alone over vectors featurized beforehand. */
     if (!(vecs = calloc(q.n, sizeof(*vecs)))) {
@@ -531,6 +590,8 @@ int main(int argc, char **argv)
         printf("\n");
     }
     report("pipeline", &all, &q, o.passes, o.json, &first);
+    if (shared.best_s >= 0)
+        report("pipeline_shared_tokens", &shared, &q, o.passes, o.json, &first);
     for (int k = 0; k < o.n_models; k++) {
         char name[64];
         snprintf(name, sizeof(name), "model%d_text", k);
@@ -555,6 +616,7 @@ out_free_models:
     for (int k = 0; k < o.n_models; k++)
         st_model_free(&models[k]);
     st_svec_free(&x);
+    st_tokens_free(&toks);
     quotes_free(&q);
     return status;
 }

@@ -2,10 +2,18 @@
  *
  * The one classification path shared by stance-serve and the batch scorer. Quote extraction and the
  * featurizer work in byte offsets; this file converts every offset to code points once, at the
- * edge, by sorting the byte offsets of a result and walking one st_cp_cursor over them. */
+ * edge, by sorting the byte offsets of a result and walking one st_cp_cursor over them.
+ *
+ * The result is written straight into a byte buffer (st_classify_*_write), the same bytes that
+ * jansson's json_dumps(JSON_COMPACT) gives for the object (keys in the same order, strings escaped
+ * as jansson does, reals as "%.17g" with jansson's touches): the server sends these bytes without
+ * building a jansson tree (which cost more malloc and printf than the classification itself);
+ * st_classify_article/quotes parse them back into a jansson object for callers that want one.
+ * Each quote is tokenized once when both models' tokenizer settings agree. */
 #include "st_classify.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,9 +34,11 @@ struct st_modelset {
 
 struct st_classifier {
     st_featurize_scratch *scratch;
+    st_tokens toks; /* the quote's tokens, shared by both models when their tokenizer settings agree */
     st_svec x;
     st_quotes quotes;
-    st_contribution contrib[MAX_EXPLAIN_K];
+    st_contribution contrib[2][MAX_EXPLAIN_K]; /* the explanation of each task (stance, sentiment) */
+    size_t n_contrib[2];
 };
 
 /* ---- model sets ---- */
@@ -157,6 +167,7 @@ st_status st_classifier_new(st_classifier **out)
         return ST_ERR_NOMEM;
     if ((rc = st_featurize_scratch_new(&c->scratch)) != ST_OK)
         goto out_free_classifier;
+    st_tokens_init(&c->toks);
     st_svec_init(&c->x);
     st_quotes_init(&c->quotes);
     *out = c;
@@ -173,69 +184,308 @@ void st_classifier_free(st_classifier **pc)
         return;
     st_classifier *c = *pc;
     st_featurize_scratch_free(&c->scratch);
+    st_tokens_free(&c->toks);
     st_svec_free(&c->x);
     st_quotes_free(&c->quotes);
     free(c);
     *pc = NULL;
 }
 
-/* ---- one prediction as JSON ---- */
+/* ---- numbers and strings as jansson writes them ---- */
 
-/* Sets o[key] = v (stolen); returns -1 when v is NULL or the set fails. */
-static int set_new(json_t *o, const char *key, json_t *v)
+/* 10^k for k in [0, 22], exact in 128 bits. */
+static unsigned __int128 pow10_u128(int k)
 {
-    if (!v)
-        return -1;
-    return json_object_set_new(o, key, v);
+    unsigned __int128 p = 1;
+    while (k-- > 0)
+        p *= 10;
+    return p;
 }
 
-/* {"label", "probability", "probabilities": {label: p}} for one prediction of m. */
-static json_t *prediction_json(const st_model *m, const st_prediction *p)
+/* The 17 significant digits of a (1e-4 <= a <= 1), correctly rounded (ties to even, as glibc's
+ * printf in the default rounding mode): *digits in [1e16, 1e17) and *exp10 such that
+ * a ~= digits * 10^(exp10 - 16). Exact: a = m * 2^e with m < 2^53, and m * 10^k (k <= 21) fits in
+ * 128 bits. Returns 0, or -1 when the search does not settle (the caller then uses snprintf). */
+static int digits17(double a, uint64_t *digits, int *exp10)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    if (set_new(o, "label", json_string(st_model_label(m, p->label))) != 0)
-        goto out_fail;
-    if (!p->has_prob) {
-        if (set_new(o, "probability", json_null()) != 0)
-            goto out_fail;
-        return o;
-    }
-    if (set_new(o, "probability", json_real(p->prob[p->label])) != 0)
-        goto out_fail;
-    json_t *probs = json_object();
-    if (set_new(o, "probabilities", probs) != 0)
-        goto out_fail;
-    for (int i = 0; i < p->nr_class; i++)
-        if (set_new(probs, st_model_label(m, i), json_real(p->prob[i])) != 0)
-            goto out_fail;
-    return o;
-
-out_fail:
-    json_decref(o);
-    return NULL;
-}
-
-/* [{"term", "weight"}] for the top k terms of the classifier's current vector. */
-static json_t *explain_json(st_classifier *c, const st_model *m, const st_prediction *p, size_t k)
-{
-    size_t n = 0;
-    json_t *a = json_array();
-    if (!a)
-        return NULL;
-    st_model_explain(m, &c->x, p, c->contrib, k, &n);
-    assert(n <= k);
-    const st_vocab *v = st_model_vocab(m);
-    for (size_t i = 0; i < n; i++) {
-        const char *term = st_vocab_term(v, c->contrib[i].id);
-        json_t *e = json_pack("{s:s, s:f}", "term", term ? term : "", "weight", c->contrib[i].contribution);
-        if (!e || json_array_append_new(a, e) != 0) {
-            json_decref(a);
-            return NULL;
+    int bexp;
+    double f = frexp(a, &bexp); /* a = f * 2^bexp, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int shift = 53 - bexp; /* a = m / 2^shift, shift in [52, 67] */
+    int x = (int)floor(log10(a));
+    const uint64_t lo = 10000000000000000ULL, hi = 100000000000000000ULL;
+    for (int tries = 0; tries < 4; tries++) {
+        int k = 16 - x;
+        if (k < 0 || k > 21 || shift <= 0 || shift >= 127)
+            return -1;
+        unsigned __int128 n = (unsigned __int128)m * pow10_u128(k);
+        unsigned __int128 q = n >> shift;
+        unsigned __int128 r = n - (q << shift);
+        unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+        if (q < lo) {
+            x--;
+        } else if (q >= hi) {
+            x++;
+        } else {
+            *digits = (uint64_t)q;
+            *exp10 = x;
+            return 0;
         }
     }
-    return a;
+    return -1;
+}
+
+size_t st_json_real(char out[40], double v)
+{
+    double a = fabs(v);
+    if (isfinite(v) && a >= 1e-4 && a <= 1.0) {
+        uint64_t d;
+        int x;
+        if (digits17(a, &d, &x) == 0 && x >= -4 && x <= 0) {
+            char dig[17];
+            for (int i = 16; i >= 0; i--) {
+                dig[i] = (char)('0' + d % 10);
+                d /= 10;
+            }
+            int nd = 17;
+            while (nd > 1 && dig[nd - 1] == '0')
+                nd--;
+            size_t o = 0;
+            if (v < 0)
+                out[o++] = '-';
+            if (x == 0) { /* d.ddd, "%g" drops a bare point; jansson then adds ".0" */
+                out[o++] = dig[0];
+                out[o++] = '.';
+                if (nd == 1)
+                    out[o++] = '0';
+                for (int i = 1; i < nd; i++)
+                    out[o++] = dig[i];
+            } else { /* 0.000ddd */
+                out[o++] = '0';
+                out[o++] = '.';
+                for (int i = 0; i < -x - 1; i++)
+                    out[o++] = '0';
+                for (int i = 0; i < nd; i++)
+                    out[o++] = dig[i];
+            }
+            out[o] = '\0';
+            return o;
+        }
+    }
+    /* Everything else: jansson's own steps (jsonp_dtostr): "%.17g"; a decimal comma of an odd
+     * locale back to '.'; ".0" when neither '.' nor 'e' appears; the exponent without '+' and
+     * leading zeros. Non-finite values (never produced here) are written as null. */
+    if (!isfinite(v)) {
+        memcpy(out, "null", 5);
+        return 4;
+    }
+    int n = snprintf(out, 40, "%.17g", v);
+    if (n < 0 || n >= 40) {
+        memcpy(out, "0.0", 4);
+        return 3;
+    }
+    size_t len = (size_t)n;
+    for (size_t i = 0; i < len; i++)
+        if (out[i] == ',')
+            out[i] = '.';
+    if (!strchr(out, '.') && !strchr(out, 'e')) {
+        out[len++] = '.';
+        out[len++] = '0';
+        out[len] = '\0';
+    }
+    char *e = strchr(out, 'e');
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - out) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    return len;
+}
+
+/* ---- the output buffer ---- */
+
+void st_buf_init(st_buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void st_buf_free(st_buf *b)
+{
+    free(b->data);
+    st_buf_init(b);
+}
+
+/* A writer over an st_buf: after an allocation failure it ignores further output and remembers. */
+typedef struct jw {
+    st_buf *b;
+    int failed;
+} jw;
+
+static int jw_reserve(jw *w, size_t extra)
+{
+    st_buf *b = w->b;
+    if (w->failed)
+        return -1;
+    if (extra <= b->cap - b->len)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < extra) {
+        if (cap > SIZE_MAX / 2) {
+            w->failed = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *grown = realloc(b->data, cap);
+    if (!grown) {
+        w->failed = 1;
+        return -1;
+    }
+    b->data = grown;
+    b->cap = cap;
+    return 0;
+}
+
+static void jw_raw(jw *w, const char *s, size_t n)
+{
+    if (jw_reserve(w, n) != 0)
+        return;
+    memcpy(w->b->data + w->b->len, s, n);
+    w->b->len += n;
+}
+
+/* lit must be a string literal ("" lit "" does not compile otherwise, so sizeof is its length). */
+#define JW_LIT(w, lit) jw_raw((w), "" lit "", sizeof(lit) - 1)
+
+static void jw_char(jw *w, char ch)
+{
+    if (jw_reserve(w, 1) != 0)
+        return;
+    w->b->data[w->b->len++] = ch;
+}
+
+/* A JSON string as jansson's dump_string writes it without flags: '"' and '\\' escaped, control
+ * characters as \b \f \n \r \t or \u00XX (upper-case hex), everything else (UTF-8 included) as is. */
+static void jw_str(jw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    jw_char(w, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        jw_raw(w, s + run, i - run);
+        run = i + 1;
+        switch (ch) {
+        case '"': JW_LIT(w, "\\\""); break;
+        case '\\': JW_LIT(w, "\\\\"); break;
+        case '\b': JW_LIT(w, "\\b"); break;
+        case '\f': JW_LIT(w, "\\f"); break;
+        case '\n': JW_LIT(w, "\\n"); break;
+        case '\r': JW_LIT(w, "\\r"); break;
+        case '\t': JW_LIT(w, "\\t"); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            jw_raw(w, esc, sizeof esc);
+        }
+        }
+    }
+    jw_raw(w, s + run, n - run);
+    jw_char(w, '"');
+}
+
+static void jw_cstr(jw *w, const char *s)
+{
+    jw_str(w, s, strlen(s));
+}
+
+/* "key": (keys here are plain ASCII literals, or labels that go through jw_str) */
+#define JW_KEY(w, lit) JW_LIT((w), "\"" lit "\":")
+
+static void jw_label_key(jw *w, const char *label)
+{
+    jw_cstr(w, label);
+    jw_char(w, ':');
+}
+
+static void jw_int(jw *w, long long v)
+{
+    char tmp[24];
+    char *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jw_raw(w, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static void jw_real(jw *w, double v)
+{
+    char tmp[40];
+    size_t n = st_json_real(tmp, v);
+    jw_raw(w, tmp, n);
+}
+
+static void jw_bool(jw *w, int v)
+{
+    if (v)
+        JW_LIT(w, "true");
+    else
+        JW_LIT(w, "false");
+}
+
+/* ---- one prediction ---- */
+
+/* {"label","probability","probabilities":{label: p}} for one prediction of m. */
+static void write_prediction(jw *w, const st_model *m, const st_prediction *p)
+{
+    JW_LIT(w, "{\"label\":");
+    jw_cstr(w, st_model_label(m, p->label));
+    if (!p->has_prob) {
+        JW_LIT(w, ",\"probability\":null}");
+        return;
+    }
+    JW_LIT(w, ",\"probability\":");
+    jw_real(w, p->prob[p->label]);
+    JW_LIT(w, ",\"probabilities\":{");
+    for (int i = 0; i < p->nr_class; i++) {
+        if (i)
+            jw_char(w, ',');
+        jw_label_key(w, st_model_label(m, i));
+        jw_real(w, p->prob[i]);
+    }
+    JW_LIT(w, "}}");
+}
+
+/* [{"term","weight"}] for the explanation of task t computed by classify_one. */
+static void write_explain(jw *w, const st_classifier *c, const st_model *m, int t)
+{
+    const st_vocab *v = st_model_vocab(m);
+    jw_char(w, '[');
+    for (size_t i = 0; i < c->n_contrib[t]; i++) {
+        const char *term = st_vocab_term(v, c->contrib[t][i].id);
+        if (i)
+            jw_char(w, ',');
+        JW_LIT(w, "{\"term\":");
+        jw_cstr(w, term ? term : "");
+        JW_LIT(w, ",\"weight\":");
+        jw_real(w, c->contrib[t][i].contribution);
+        jw_char(w, '}');
+    }
+    jw_char(w, ']');
 }
 
 /* Sentiment score of one prediction in [-1, 1]: P(positive) - P(negative) when the model has
@@ -254,49 +504,65 @@ static double sentiment_score(const st_model *m, const st_prediction *p)
     return score;
 }
 
-/* Classifies one quote text with both models and adds "stance", "sentiment" (and "explain") to q.
- * On success *stance_label / *sentiment_label are the predicted label indices and *score the
- * sentiment score. */
-static st_status classify_one(st_classifier *c, const st_modelset *set, const char *text, size_t len,
-                              const st_classify_options *opt, json_t *q, int *stance_label,
-                              int *sentiment_label, double *score)
+static int same_tokenizer(const st_model *a, const st_model *b)
+{
+    const st_tokenizer_config *x = &st_vocab_config(st_model_vocab(a))->tok;
+    const st_tokenizer_config *y = &st_vocab_config(st_model_vocab(b))->tok;
+    return x->casefold == y->casefold && x->negation == y->negation;
+}
+
+/* Classifies one quote text with both models and writes ,"stance":{...},"sentiment":{...} (and
+ * ,"explain":{...}) into the open quote object. On success *stance_label / *sentiment_label are
+ * the predicted label indices and *score the sentiment score. */
+static st_status classify_one(jw *w, st_classifier *c, const st_modelset *set, const char *text, size_t len,
+                              const st_classify_options *opt, int *stance_label, int *sentiment_label,
+                              double *score)
 {
     st_status rc;
-    st_prediction p;
-    json_t *explain = NULL;
+    st_prediction p[2];
+    int explain = opt && opt->explain;
     size_t k = 0;
-    if (opt && opt->explain) {
+    if (explain) {
         k = opt->explain_k ? opt->explain_k : DEFAULT_EXPLAIN_K;
         if (k > MAX_EXPLAIN_K)
             k = MAX_EXPLAIN_K;
-        if (!(explain = json_object()))
-            return ST_ERR_NOMEM;
     }
     const st_model *models[2] = {set->stance, set->sentiment};
-    const char *names[2] = {"stance", "sentiment"};
+    int shared = same_tokenizer(models[0], models[1]);
+    if (shared) {
+        const st_tokenizer_config *tc = &st_vocab_config(st_model_vocab(models[0]))->tok;
+        if ((rc = st_tokenize(tc, text, len, &c->toks)) != ST_OK)
+            return rc;
+    }
     for (int t = 0; t < 2; t++) {
-        /* The vector must be the current model's: explanations read c->x right after predicting. */
-        if ((rc = st_model_predict_text(models[t], text, len, c->scratch, &c->x, &p)) != ST_OK)
-            goto out_free_explain;
-        rc = ST_ERR_NOMEM;
-        if (set_new(q, names[t], prediction_json(models[t], &p)) != 0)
-            goto out_free_explain;
-        if (explain && set_new(explain, names[t], explain_json(c, models[t], &p, k)) != 0)
-            goto out_free_explain;
-        if (t == 0) {
-            *stance_label = p.label;
-        } else {
-            *sentiment_label = p.label;
-            *score = sentiment_score(models[t], &p);
+        const st_vocab *v = st_model_vocab(models[t]);
+        rc = shared ? st_featurize_tokens(v, &c->toks, c->scratch, &c->x)
+                    : st_featurize(v, text, len, c->scratch, &c->x);
+        if (rc != ST_OK)
+            return rc;
+        st_model_predict_vec(models[t], &c->x, &p[t]);
+        if (t == 0)
+            JW_LIT(w, ",\"stance\":");
+        else
+            JW_LIT(w, ",\"sentiment\":");
+        write_prediction(w, models[t], &p[t]);
+        if (explain) {
+            /* c->x holds this model's vector only until the next model's replaces it. */
+            st_model_explain(models[t], &c->x, &p[t], c->contrib[t], k, &c->n_contrib[t]);
+            assert(c->n_contrib[t] <= k);
         }
     }
-    if (explain && set_new(q, "explain", explain) != 0)
-        return ST_ERR_NOMEM; /* set_new consumed explain */
+    if (explain) {
+        JW_LIT(w, ",\"explain\":{\"stance\":");
+        write_explain(w, c, models[0], 0);
+        JW_LIT(w, ",\"sentiment\":");
+        write_explain(w, c, models[1], 1);
+        jw_char(w, '}');
+    }
+    *stance_label = p[0].label;
+    *sentiment_label = p[1].label;
+    *score = sentiment_score(models[1], &p[1]);
     return ST_OK;
-
-out_free_explain:
-    json_decref(explain);
-    return rc;
 }
 
 /* ---- summary ---- */
@@ -348,15 +614,16 @@ static st_status summary_add(summary_acc *s, const char *speaker, int stance, in
     return ST_OK;
 }
 
-static json_t *counts_json(const st_model *m, const size_t *count)
+static void write_counts(jw *w, const st_model *m, const size_t *count)
 {
-    json_t *o = json_object();
-    for (int i = 0; o && i < st_model_nr_class(m); i++)
-        if (set_new(o, st_model_label(m, i), json_integer((json_int_t)count[i])) != 0) {
-            json_decref(o);
-            return NULL;
-        }
-    return o;
+    jw_char(w, '{');
+    for (int i = 0; i < st_model_nr_class(m); i++) {
+        if (i)
+            jw_char(w, ',');
+        jw_label_key(w, st_model_label(m, i));
+        jw_int(w, (long long)count[i]);
+    }
+    jw_char(w, '}');
 }
 
 static int label_index(const st_model *m, const char *label)
@@ -367,37 +634,37 @@ static int label_index(const st_model *m, const char *label)
     return -1;
 }
 
-static json_t *summary_json(const st_modelset *set, const summary_acc *s)
+/* ,"summary":{...} */
+static void write_summary(jw *w, const st_modelset *set, const summary_acc *s)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    if (set_new(o, "quotes", json_integer((json_int_t)s->quotes)) != 0 ||
-        set_new(o, "stance", counts_json(set->stance, s->stance_count)) != 0 ||
-        set_new(o, "sentiment", counts_json(set->sentiment, s->sentiment_count)) != 0)
-        goto out_fail;
-    json_t *speakers = json_array();
-    if (set_new(o, "speakers", speakers) != 0)
-        goto out_fail;
+    JW_LIT(w, ",\"summary\":{\"quotes\":");
+    jw_int(w, (long long)s->quotes);
+    JW_LIT(w, ",\"stance\":");
+    write_counts(w, set->stance, s->stance_count);
+    JW_LIT(w, ",\"sentiment\":");
+    write_counts(w, set->sentiment, s->sentiment_count);
+    JW_LIT(w, ",\"speakers\":[");
     int hard = label_index(set->stance, "hardline");
     for (size_t i = 0; i < s->n_speakers; i++) {
         const speaker_acc *sp = &s->speakers[i];
-        json_t *e = json_object();
-        if (json_array_append_new(speakers, e) != 0)
-            goto out_fail;
-        double share = hard >= 0 ? (double)sp->stance_count[hard] / (double)sp->quotes : 0.0;
-        if (set_new(e, "speaker", json_string(sp->name)) != 0 ||
-            set_new(e, "quotes", json_integer((json_int_t)sp->quotes)) != 0 ||
-            set_new(e, "stance", counts_json(set->stance, sp->stance_count)) != 0 ||
-            set_new(e, "hardline_share", hard >= 0 ? json_real(share) : json_null()) != 0 ||
-            set_new(e, "mean_sentiment", json_real(sp->sentiment_sum / (double)sp->quotes)) != 0)
-            goto out_fail;
+        if (i)
+            jw_char(w, ',');
+        JW_LIT(w, "{\"speaker\":");
+        jw_cstr(w, sp->name);
+        JW_LIT(w, ",\"quotes\":");
+        jw_int(w, (long long)sp->quotes);
+        JW_LIT(w, ",\"stance\":");
+        write_counts(w, set->stance, sp->stance_count);
+        JW_LIT(w, ",\"hardline_share\":");
+        if (hard >= 0)
+            jw_real(w, (double)sp->stance_count[hard] / (double)sp->quotes);
+        else
+            JW_LIT(w, "null");
+        JW_LIT(w, ",\"mean_sentiment\":");
+        jw_real(w, sp->sentiment_sum / (double)sp->quotes);
+        jw_char(w, '}');
     }
-    return o;
-
-out_fail:
-    json_decref(o);
-    return NULL;
+    JW_LIT(w, "]}");
 }
 
 /* ---- byte -> code point offsets, once per result ---- */
@@ -443,27 +710,29 @@ static st_status quotes_to_code_points(st_quotes *q, const char *text, size_t le
 
 /* ---- the result document ---- */
 
-static json_t *result_skeleton(const st_modelset *set, const char *id)
+/* {"id":...,"models":{...},"quotes":[ */
+static void write_head(jw *w, const st_modelset *set, const char *id)
 {
     const char *sv = st_model_version(set->stance), *tv = st_model_version(set->sentiment);
-    return json_pack("{s:o, s:{s:s, s:s}, s:[]}", "id", id ? json_string(id) : json_null(), "models",
-                     "stance", sv ? sv : "", "sentiment", tv ? tv : "", "quotes");
+    JW_LIT(w, "{\"id\":");
+    if (id)
+        jw_cstr(w, id);
+    else
+        JW_LIT(w, "null");
+    JW_LIT(w, ",\"models\":{\"stance\":");
+    jw_cstr(w, sv ? sv : "");
+    JW_LIT(w, ",\"sentiment\":");
+    jw_cstr(w, tv ? tv : "");
+    JW_LIT(w, "},\"quotes\":[");
 }
 
-static json_t *offset_json(int valid, size_t v)
-{
-    return valid ? json_integer((json_int_t)v) : json_null();
-}
-
-st_status st_classify_article(st_classifier *c, const st_modelset *set, const char *text, size_t len,
-                              const char *id, const st_classify_options *opt, json_t **out)
+st_status st_classify_article_write(st_classifier *c, const st_modelset *set, const char *text, size_t len,
+                                    const char *id, const st_classify_options *opt, st_buf *out,
+                                    size_t *n_quotes)
 {
     st_status rc;
     summary_acc acc;
-    if (!out)
-        return ST_ERR_INVALID;
-    *out = NULL;
-    if (!c || !set || (!text && len))
+    if (!c || !set || !out || (!text && len))
         return ST_ERR_INVALID;
     if (!text)
         text = "";
@@ -474,60 +743,69 @@ st_status st_classify_article(st_classifier *c, const st_modelset *set, const ch
     if ((rc = quotes_to_code_points(&c->quotes, text, len)) != ST_OK)
         return rc;
 
+    size_t start_len = out->len;
+    jw w = {out, 0};
     memset(&acc, 0, sizeof acc);
-    rc = ST_ERR_NOMEM;
-    json_t *res = result_skeleton(set, id);
-    if (!res)
-        goto out_free_acc;
-    json_t *arr = json_object_get(res, "quotes");
+    write_head(&w, set, id);
     for (size_t i = 0; i < c->quotes.n; i++) {
         const st_quote *it = &c->quotes.items[i];
-        int has_spk = it->speaker != NULL;
-        rc = ST_ERR_NOMEM;
-        json_t *q = json_object();
-        if (json_array_append_new(arr, q) != 0)
-            goto out_free_res;
-        if (set_new(q, "text", json_stringn(it->text, it->text_len)) != 0 ||
-            set_new(q, "start", json_integer((json_int_t)it->start)) != 0 ||
-            set_new(q, "end", json_integer((json_int_t)it->end)) != 0 ||
-            set_new(q, "speaker", has_spk ? json_string(it->speaker) : json_null()) != 0 ||
-            set_new(q, "speaker_start", offset_json(has_spk, it->speaker_start)) != 0 ||
-            set_new(q, "speaker_end", offset_json(has_spk, it->speaker_end)) != 0 ||
-            set_new(q, "speaker_method", json_string(st_speaker_method_name(it->method))) != 0 ||
-            set_new(q, "partial", json_boolean(it->partial)) != 0 ||
-            set_new(q, "unclosed", json_boolean(it->unclosed)) != 0)
-            goto out_free_res;
+        if (i)
+            jw_char(&w, ',');
+        JW_LIT(&w, "{\"text\":");
+        jw_str(&w, it->text, it->text_len);
+        JW_LIT(&w, ",\"start\":");
+        jw_int(&w, (long long)it->start);
+        JW_LIT(&w, ",\"end\":");
+        jw_int(&w, (long long)it->end);
+        if (it->speaker) {
+            JW_LIT(&w, ",\"speaker\":");
+            jw_cstr(&w, it->speaker);
+            JW_LIT(&w, ",\"speaker_start\":");
+            jw_int(&w, (long long)it->speaker_start);
+            JW_LIT(&w, ",\"speaker_end\":");
+            jw_int(&w, (long long)it->speaker_end);
+        } else {
+            JW_LIT(&w, ",\"speaker\":null,\"speaker_start\":null,\"speaker_end\":null");
+        }
+        JW_LIT(&w, ",\"speaker_method\":");
+        jw_cstr(&w, st_speaker_method_name(it->method));
+        JW_LIT(&w, ",\"partial\":");
+        jw_bool(&w, it->partial);
+        JW_LIT(&w, ",\"unclosed\":");
+        jw_bool(&w, it->unclosed);
         int stance = 0, sentiment = 0;
         double score = 0;
-        if ((rc = classify_one(c, set, it->text, it->text_len, opt, q, &stance, &sentiment, &score)) != ST_OK)
-            goto out_free_res;
+        if ((rc = classify_one(&w, c, set, it->text, it->text_len, opt, &stance, &sentiment, &score)) !=
+            ST_OK)
+            goto out_fail;
+        jw_char(&w, '}');
         if ((rc = summary_add(&acc, it->speaker, stance, sentiment, score)) != ST_OK)
-            goto out_free_res;
+            goto out_fail;
     }
+    jw_char(&w, ']');
+    write_summary(&w, set, &acc);
+    jw_char(&w, '}');
     rc = ST_ERR_NOMEM;
-    if (set_new(res, "summary", summary_json(set, &acc)) != 0)
-        goto out_free_res;
+    if (w.failed)
+        goto out_fail;
     free(acc.speakers);
-    *out = res;
+    if (n_quotes)
+        *n_quotes = c->quotes.n;
     return ST_OK;
 
-out_free_res:
-    json_decref(res);
-out_free_acc:
+out_fail:
+    out->len = start_len;
     free(acc.speakers);
     return rc;
 }
 
-st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const char *const *texts,
-                             const size_t *lens, size_t n, const char *id, const st_classify_options *opt,
-                             json_t **out)
+st_status st_classify_quotes_write(st_classifier *c, const st_modelset *set, const char *const *texts,
+                                   const size_t *lens, size_t n, const char *id,
+                                   const st_classify_options *opt, st_buf *out)
 {
     st_status rc;
     summary_acc acc;
-    if (!out)
-        return ST_ERR_INVALID;
-    *out = NULL;
-    if (!c || !set || (n && (!texts || !lens)))
+    if (!c || !set || !out || (n && (!texts || !lens)))
         return ST_ERR_INVALID;
     for (size_t i = 0; i < n; i++) {
         if (!texts[i] && lens[i])
@@ -536,41 +814,75 @@ st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const cha
             return rc;
     }
 
+    size_t start_len = out->len;
+    jw w = {out, 0};
     memset(&acc, 0, sizeof acc);
-    rc = ST_ERR_NOMEM;
-    json_t *res = result_skeleton(set, id);
-    if (!res)
-        goto out_free_acc;
-    json_t *arr = json_object_get(res, "quotes");
+    write_head(&w, set, id);
     for (size_t i = 0; i < n; i++) {
         const char *t = texts[i] ? texts[i] : "";
-        rc = ST_ERR_NOMEM;
-        json_t *q = json_object();
-        if (json_array_append_new(arr, q) != 0)
-            goto out_free_res;
-        if (set_new(q, "text", json_stringn(t, lens[i])) != 0 || set_new(q, "start", json_null()) != 0 ||
-            set_new(q, "end", json_null()) != 0 || set_new(q, "speaker", json_null()) != 0 ||
-            set_new(q, "speaker_start", json_null()) != 0 || set_new(q, "speaker_end", json_null()) != 0 ||
-            set_new(q, "speaker_method", json_string(st_speaker_method_name(ST_SPEAKER_NONE))) != 0 ||
-            set_new(q, "partial", json_false()) != 0 || set_new(q, "unclosed", json_false()) != 0)
-            goto out_free_res;
+        if (i)
+            jw_char(&w, ',');
+        JW_LIT(&w, "{\"text\":");
+        jw_str(&w, t, lens[i]);
+        JW_LIT(&w,
+               ",\"start\":null,\"end\":null,\"speaker\":null,\"speaker_start\":null,\"speaker_end\":null,"
+               "\"speaker_method\":");
+        jw_cstr(&w, st_speaker_method_name(ST_SPEAKER_NONE));
+        JW_LIT(&w, ",\"partial\":false,\"unclosed\":false");
         int stance = 0, sentiment = 0;
         double score = 0;
-        if ((rc = classify_one(c, set, t, lens[i], opt, q, &stance, &sentiment, &score)) != ST_OK)
-            goto out_free_res;
+        if ((rc = classify_one(&w, c, set, t, lens[i], opt, &stance, &sentiment, &score)) != ST_OK)
+            goto out_fail;
+        jw_char(&w, '}');
         if ((rc = summary_add(&acc, NULL, stance, sentiment, score)) != ST_OK)
-            goto out_free_res;
+            goto out_fail;
     }
+    jw_char(&w, ']');
+    write_summary(&w, set, &acc);
+    jw_char(&w, '}');
     rc = ST_ERR_NOMEM;
-    if (set_new(res, "summary", summary_json(set, &acc)) != 0)
-        goto out_free_res;
+    if (w.failed)
+        goto out_fail;
     free(acc.speakers);
-    *out = res;
     return ST_OK;
 
-out_free_res:
-    json_decref(res);
-out_free_acc:
+out_fail:
+    out->len = start_len;
     free(acc.speakers);
     return rc;
+}
+
+/* Parses the bytes a _write function produced back into a jansson object. */
+static st_status parse_result(st_buf *b, st_status rc, json_t **out)
+{
+    if (rc == ST_OK) {
+        *out = json_loadb(b->data, b->len, JSON_ALLOW_NUL, NULL);
+        if (!*out)
+            rc = ST_ERR_NOMEM; /* the writer's output is valid JSON: only memory can fail here */
+    }
+    st_buf_free(b);
+    return rc;
+}
+
+st_status st_classify_article(st_classifier *c, const st_modelset *set, const char *text, size_t len,
+                              const char *id, const st_classify_options *opt, json_t **out)
+{
+    st_buf b;
+    if (!out)
+        return ST_ERR_INVALID;
+    *out = NULL;
+    st_buf_init(&b);
+    return parse_result(&b, st_classify_article_write(c, set, text, len, id, opt, &b, NULL), out);
+}
+
+st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const char *const *texts,
+                             const size_t *lens, size_t n, const char *id, const st_classify_options *opt,
+                             json_t **out)
+{
+    st_buf b;
+    if (!out)
+        return ST_ERR_INVALID;
+    *out = NULL;
+    st_buf_init(&b);
+    return parse_result(&b, st_classify_quotes_write(c, set, texts, lens, n, id, opt, &b), out);
 }

@@ -66,7 +66,7 @@ int32_t q_next_u(const char *s, size_t len, size_t *pos)
     return cp;
 }
 
-int32_t q_prev(const char *s, size_t pos, size_t *start)
+int32_t q_prev_u(const char *s, size_t pos, size_t *start)
 {
     const unsigned char *u = (const unsigned char *)s;
     assert(pos > 0);
@@ -431,6 +431,16 @@ static int later_single_closer(const char *s, size_t pos, size_t pend)
     return 0;
 }
 
+/* The bytes the pairing scan must look at: the ASCII marks " ' ` and every non-ASCII byte. */
+#define STOP16(b) (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b)
+static const unsigned char scan_stop[256] = {
+    STOP16(0), STOP16(0), 0,         0,         1,         0,         0,         0,         0,        1,
+    0,         0,         0,         0,         0,         0,         0,         0, /* " ' */
+    STOP16(0), STOP16(0), STOP16(0), 1,         0,         0,         0,         0,         0,        0,
+    0,         0,         0,         0,         0,         0,         0,         0,         0, /* ` */
+    STOP16(0), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1)};
+#undef STOP16
+
 /* Scans paragraph pi from byte `from` with state ss; on return ss holds the quote that continues
  * into the next paragraph (depth 0 when none). Single openers in sk are ignored at depth 0. *restart
  * receives 1 + the offset of an unclosed depth-0 single opener that should be skipped in a rescan
@@ -441,25 +451,25 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
     const char *s = ctx->s;
     size_t p0 = ctx->para[pi].start, pend = ctx->para[pi].end;
     size_t pos = from;
-    int32_t prev = 0;
+    int32_t prev; /* the code point before the current mark, 0 at the paragraph start */
     st_status rc = ST_OK;
     *restart = 0;
-    if (pos > p0) {
-        size_t st;
-        prev = q_prev(s, pos, &st);
-    }
     while (pos < pend) {
-        unsigned char byte = (unsigned char)s[pos];
-        if (byte < 0x80 && !(q_ascii[byte] & QA_MARK)) {
-            prev = byte; /* ASCII fast path: no mark */
-            pos++;
-            continue;
-        }
+        while (pos < pend && !scan_stop[(unsigned char)s[pos]])
+            pos++; /* fast path: ASCII other than a mark */
+        if (pos >= pend)
+            break;
         size_t mpos = pos;
         int32_t cp = q_next(s, pend, &pos);
-        if (!is_mark_cp(cp)) {
-            prev = cp;
+        if (!is_mark_cp(cp))
             continue;
+        if (mpos > p0) {
+            /* the code point before the mark (a '' or `` pair before it reads as the same kind
+             * of neutral mark as its first half) */
+            size_t st;
+            prev = q_prev(s, mpos, &st);
+        } else {
+            prev = 0;
         }
         if ((cp == '\'' || cp == '`') && pos < pend && s[pos] == (char)cp) {
             pos++; /* '' and ``: one double mark (newswire archives, TeX) */
@@ -480,8 +490,6 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
                        next != 0x201E);
         int rflank = !sp_prev;
         int rflank_only = rflank && (!lflank || q_is_alnum(prev) || is_close_punct(prev));
-        int32_t cur = cp;
-        prev = cur;
 
         /* apostrophes */
         if (is_single_cp(cp)) {
@@ -633,8 +641,10 @@ static st_status split_paragraphs(qctx *ctx)
     size_t i = 0, len = ctx->len;
     while (i <= len) {
         size_t a = i;
-        while (i < len && s[i] != '\n' && s[i] != '\r')
-            i++;
+        const char *nl = memchr(s + i, '\n', len - i);
+        size_t e = nl ? (size_t)(nl - s) : len;
+        const char *cr = memchr(s + i, '\r', e - i);
+        i = cr ? (size_t)(cr - s) : e;
         if (grow((void **)&ctx->para, &ctx->cap_para, ctx->npara + 1, sizeof *ctx->para))
             return ST_ERR_NOMEM;
         /* blank-only paragraphs become empty */
@@ -814,8 +824,10 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
     }
     for (size_t i = 0; i < ctx.nq; i++) {
         rawq *q = &ctx.q[i];
+#ifndef Q_DEBUG_KEEP
         if (q->dropped)
             continue;
+#endif
         if (grow((void **)&out->items, &out->cap, out->n + 1, sizeof *out->items)) {
             rc = ST_ERR_NOMEM;
             goto out_free_seen;
@@ -835,6 +847,10 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         o->speaker_end = o->speaker ? q->spk_end : 0;
         o->method = o->speaker ? q->method : ST_SPEAKER_NONE;
         o->partial = q->partial;
+#ifdef Q_DEBUG_KEEP
+        if (q->dropped)
+            o->partial = 10;
+#endif
         o->unclosed = q->unclosed;
         uint64_t h = fnv1a(14695981039346656037ULL, o->text, o->text_len);
         if (o->speaker)

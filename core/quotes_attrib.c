@@ -19,12 +19,19 @@
  * phrases ("Speaking at …, X"), relative clauses and long clauses (the noun phrase at their end);
  * "Mr." and initials do not cut a name. Word lists are one generated static hash table
  * (quotes_lex.h), looked up once per token on first use.
- * A quote with no cue that is short and embedded is a scare quote, nickname or title and is
- * dropped; a quote whose cue is negated or hypothetical ("did not say", "would say") is dropped.
- * Pronouns resolve to the nearest earlier person who was a sentence subject or a speaker, else to
- * the nearest earlier person (no gender agreement: a known limit). Unnamed speakers get their
- * descriptor without its article ("a spokesperson for X" -> "spokesperson for X", "one diplomat").
- * Every window is bounded, so the pass is linear in the text. */
+ * A relative clause attaches the cue to "who"/"which" (`Beck, who has described X as “…”`); a
+ * relative or participle clause or a parenthesis between a subject and its verb is skipped. After a
+ * quote ending in , ! or ? an unlisted -ed verb next to a name counts as a cue (`“…!” beamed X`).
+ * A short or embedded quote is kept when its sentence has a speech or stance verb (listed, or an
+ * unlisted -ed verb before it whose subject is a person, not right after a preposition or a
+ * possessive); a kept quote that still has no speaker takes the subject of its own sentence or of
+ * the sentence before it in the paragraph (never across paragraphs).
+ * A quote with no cue that is short and embedded is a scare quote, nickname or title (also a
+ * title-case name after "show", "podcast", "film", …) and is dropped; a quote whose cue is negated or
+ * hypothetical ("did not say", "would say") is dropped. Pronouns resolve to the nearest earlier person who
+ * was a sentence subject or a speaker, else to the nearest earlier person (no gender agreement: a known
+ * limit). Unnamed speakers get their descriptor without its article ("a spokesperson for X" -> "spokesperson
+ * for X", "one diplomat"). Every window is bounded, so the pass is linear in the text. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,9 +173,9 @@ static int is_qmark(int32_t cp)
            cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
 }
 
-static st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
+static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
 {
-    if (grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
+    if (c->ntok == c->cap_tok && grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
         return ST_ERR_NOMEM;
     qtok *t = &c->tok[c->ntok++];
     t->start = a;
@@ -185,6 +192,9 @@ static st_status tokenize(qctx *c)
     const char *s = c->s;
     size_t len = c->len, pos = 0;
     int newpara = 1;
+    /* news text has about one token per five bytes: one allocation for most articles */
+    if (grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
+        return ST_ERR_NOMEM;
     while (pos < len) {
         size_t a = pos;
         int32_t cp = q_next(s, len, &pos);
@@ -196,47 +206,68 @@ static st_status tokenize(qctx *c)
         uint16_t fl = newpara ? TK_PARA : 0;
         newpara = 0;
         if (q_is_alnum(cp)) {
-            int letters = 0, uppers = 0;
-            int32_t first = cp, second = 0, third = 0;
-            int ncp = 1;
-            if (q_is_upper(cp))
-                uppers++;
-            if (!(cp >= '0' && cp <= '9'))
-                letters++;
-            int32_t last = cp, before_last = 0;
-            while (pos < len) {
+            /* the run first; letters and capitals are counted afterwards, and only for a word
+             * that does not start in lowercase (only those can be TK_ALLCAP) */
+            for (;;) {
+                while (pos < len && (unsigned char)s[pos] < 0x80 &&
+                       (q_ascii[(unsigned char)s[pos]] & QA_ALNUM))
+                    pos++; /* ASCII fast path */
+                if (pos >= len)
+                    break;
                 unsigned char byte = (unsigned char)s[pos];
-                size_t p = pos + 1;
-                int32_t nx = byte;
-                if (byte < 0x80 && q_is_alnum(nx)) {
-                    pos = p; /* ASCII fast path */
-                } else {
-                    if (byte >= 0x80)
-                        nx = q_next_u(s, len, (p = pos, &p));
-                    if (q_is_alnum(nx)) {
-                        pos = p;
-                    } else if ((is_apos(nx) || nx == '-' || nx == '.' || nx == '&') && p < len) {
-                        size_t p2 = p;
-                        int32_t n2 = q_next(s, len, &p2);
-                        if (!q_is_alnum(n2) || (nx == '.' && !q_is_upper(n2) && !q_is_upper(last)))
-                            break;
-                        pos = p;
-                    } else {
+                size_t p = pos, p2;
+                if (byte < 0x80) {
+                    if (!(byte == '\'' || byte == '-' || byte == '.' || byte == '&') || pos + 1 >= len)
                         break;
+                    p2 = pos + 1;
+                    int32_t n2 = q_next(s, len, &p2);
+                    if (!q_is_alnum(n2))
+                        break;
+                    if (byte == '.' && !q_is_upper(n2)) {
+                        size_t st;
+                        if (!q_is_upper(q_prev(s, pos, &st)))
+                            break;
+                    }
+                    pos++; /* the joiner; the alphanumeric after it is read next */
+                    continue;
+                }
+                int32_t nx = q_next_u(s, len, &p);
+                if (q_is_alnum(nx)) {
+                    pos = p;
+                    continue;
+                }
+                if (!is_apos(nx) || p >= len)
+                    break;
+                p2 = p;
+                if (!q_is_alnum(q_next(s, len, &p2)))
+                    break;
+                pos = p;
+            }
+            int letters = 0, uppers = 0;
+            if (!q_is_lower(cp)) {
+                for (size_t p = a; p < pos;) {
+                    int32_t x = q_next(s, pos, &p);
+                    if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
+                        letters++;
+                        uppers += q_is_upper(x) != 0;
                     }
                 }
-                before_last = last;
-                last = nx;
-                if (ncp == 1)
-                    second = nx;
-                else if (ncp == 2)
-                    third = nx;
-                ncp++;
-                if (q_is_alnum(nx) && !(nx >= '0' && nx <= '9')) {
-                    letters++;
-                    if (q_is_upper(nx))
-                        uppers++;
-                }
+            }
+            int32_t first = cp, second = 0, third = 0;
+            {
+                size_t p = a;
+                (void)q_next(s, pos, &p);
+                if (p < pos)
+                    second = q_next(s, pos, &p);
+                if (p < pos)
+                    third = q_next(s, pos, &p);
+            }
+            int32_t last, before_last = 0;
+            {
+                size_t st;
+                last = q_prev(s, pos, &st);
+                if (st > a)
+                    before_last = q_prev(s, st, &st);
             }
             fl |= TK_WORD;
             if (first >= '0' && first <= '9')
@@ -273,8 +304,9 @@ static st_status tokenize(qctx *c)
             continue;
         int end = 1;
         if (i + 1 < c->ntok && !(c->tok[i + 1].flags & TK_PARA)) {
-            if (is_lower_word(c, i + 1) || is_punct(c, i + 1, ',') || is_punct(c, i + 1, ';'))
-                end = 0;
+            if (is_lower_word(c, i + 1) || is_punct(c, i + 1, ',') || is_punct(c, i + 1, ';') ||
+                is_punct(c, i + 1, ')'))
+                end = 0; /* also "(D-Wash.) said" */
             if (cp == '.' && i > 0 && is_word(c, i - 1) && c->tok[i - 1].end == t->start) {
                 const qtok *w = &c->tok[i - 1];
                 size_t wl = w->end - w->start;
@@ -530,61 +562,79 @@ static st_status person_add(qctx *c, size_t n0, size_t n1, uint32_t ent, int sub
     return ST_OK;
 }
 
+/* A capitalised run outside quotes, kept from the first pass of collect_names for the second. */
+typedef struct name_run {
+    size_t n0, r1;   /* the name's tokens, titles stripped */
+    uint8_t subject; /* first name of its sentence */
+} name_run;
+
 /* Collects the names outside quotes. Two passes: multi-word names and titled names create
- * entities; single words then count as mentions only when they match a known entity's key. */
+ * entities; single words then count as mentions only when they match a known entity's key (the
+ * second pass walks the runs the first one kept). */
 static st_status collect_names(qctx *c)
 {
-    st_status rc;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t qi = 0, lim_qi = (size_t)-1, lim = 0;
-        size_t i = 0;
-        while (i < c->ntok) {
-            while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
-                qi++;
-            if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
-                i++;
-                continue;
-            }
-            if (!is_cap(c, i)) {
-                i++;
-                continue;
-            }
-            size_t r1 = cap_run_fwd(c, i, c->ntok);
-            if (qi < c->nq) { /* never into a quote */
-                if (lim_qi != qi) {
-                    lim = tok_at(c, c->q[qi].start);
-                    lim_qi = qi;
-                }
-                if (lim > i && r1 > lim)
-                    r1 = lim;
-            }
-            if (r1 <= i)
-                r1 = i + 1;
-            int had_title = 0;
-            size_t n0 = strip_titles(c, i, r1, &had_title);
-            size_t nwords = 0;
-            for (size_t k = n0; k < r1; k++)
-                nwords += is_word(c, k);
-            int org = run_is_org(c, n0, r1);
-            int subject = i <= c->tok[i].sent + 2;
-            if (n0 < r1 && nwords > 0) {
-                int personlike = !org && (nwords >= 2 || had_title) && nwords <= 4;
-                if (pass == 0 && (personlike || (org && nwords >= 1))) {
-                    uint32_t e;
-                    if ((rc = ent_add(c, n0, r1, org, &e)) != ST_OK)
-                        return rc;
-                } else if (pass == 1) {
-                    long e = ent_find(c, c->tok[r1 - 1].start, tok_end_noposs(c, r1 - 1));
-                    if (e >= 0 && (personlike || org || nwords == 1)) {
-                        if ((rc = person_add(c, n0, r1, (uint32_t)e, subject, c->ent[e].org)) != ST_OK)
-                            return rc;
-                    }
-                }
-            }
-            i = r1;
+    st_status rc = ST_OK;
+    name_run *runs = NULL;
+    size_t nruns = 0, cap_runs = 0;
+    size_t qi = 0, lim_qi = (size_t)-1, lim = 0;
+    size_t i = 0;
+    while (i < c->ntok) {
+        while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
+            qi++;
+        if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
+            i++;
+            continue;
         }
+        if (!is_cap(c, i)) {
+            i++;
+            continue;
+        }
+        size_t r1 = cap_run_fwd(c, i, c->ntok);
+        if (qi < c->nq) { /* never into a quote */
+            if (lim_qi != qi) {
+                lim = tok_at(c, c->q[qi].start);
+                lim_qi = qi;
+            }
+            if (lim > i && r1 > lim)
+                r1 = lim;
+        }
+        if (r1 <= i)
+            r1 = i + 1;
+        int had_title = 0;
+        size_t n0 = strip_titles(c, i, r1, &had_title);
+        size_t nwords = 0;
+        for (size_t k = n0; k < r1; k++)
+            nwords += is_word(c, k);
+        if (n0 < r1 && nwords > 0) {
+            int org = run_is_org(c, n0, r1);
+            int personlike = !org && (nwords >= 2 || had_title) && nwords <= 4;
+            if (personlike || (org && nwords >= 1)) {
+                uint32_t e;
+                if ((rc = ent_add(c, n0, r1, org, &e)) != ST_OK)
+                    goto out_free_runs;
+            }
+            if (personlike || org || nwords == 1) {
+                if (grow((void **)&runs, &cap_runs, nruns + 1, sizeof *runs)) {
+                    rc = ST_ERR_NOMEM;
+                    goto out_free_runs;
+                }
+                runs[nruns].n0 = n0;
+                runs[nruns].r1 = r1;
+                runs[nruns].subject = i <= c->tok[i].sent + 2;
+                nruns++;
+            }
+        }
+        i = r1;
     }
-    return ST_OK;
+    for (size_t k = 0; k < nruns; k++) {
+        const name_run *r = &runs[k];
+        long e = ent_find(c, c->tok[r->r1 - 1].start, tok_end_noposs(c, r->r1 - 1));
+        if (e >= 0 && (rc = person_add(c, r->n0, r->r1, (uint32_t)e, r->subject, c->ent[e].org)) != ST_OK)
+            goto out_free_runs;
+    }
+out_free_runs:
+    free(runs);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- mentions */
@@ -595,6 +645,8 @@ typedef struct mention {
     enum mkind kind;
     size_t t0, t1; /* tokens of the mention (for a name: titles stripped) */
     int org;
+    size_t rel; /* 1 + the token of a relative pronoun the cue attaches to ("X, who has called Y
+                   “…”": who), whose antecedent is t0..t1; 0 when none */
 } mention;
 
 static int is_pronoun(const qctx *c, size_t i)
@@ -633,7 +685,7 @@ static int ends_ing(const qctx *c, size_t i)
 /* Classifies tokens [a, b) as a noun phrase. */
 static mention classify_np(const qctx *c, size_t a, size_t b)
 {
-    mention m = {M_NONE, 0, 0, 0};
+    mention m = {M_NONE, 0, 0, 0, 0};
     while (a < b && (is_punct(c, a, ',') || intro_word(c, a)))
         a++;
     while (b > a &&
@@ -707,7 +759,7 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
  * Hillary Clinton after the Democratic front-runner" -> "the Democratic front-runner"). */
 static mention tail_np(const qctx *c, size_t a, size_t b)
 {
-    mention none = {M_NONE, 0, 0, 0};
+    mention none = {M_NONE, 0, 0, 0, 0};
     size_t t = b;
     while (t > a && b - t < 6) {
         size_t i = t - 1;
@@ -728,13 +780,54 @@ static mention tail_np(const qctx *c, size_t a, size_t b)
  * lo), with appositives: "Tomas Reiner, a paediatric nurse, said" names Tomas Reiner. */
 static mention subject_before(const qctx *c, size_t lo, size_t v)
 {
-    mention none = {M_NONE, 0, 0, 0};
+    mention none = {M_NONE, 0, 0, 0, 0};
+    /* a relative clause: "Beck, who has in the past described Trump as “…”" - the cue attaches to
+     * "who", which stands for the noun phrase before it */
+    for (size_t k = v, n = 0; k > lo && n < 8; n++) {
+        k--;
+        if (c->tok[k].flags & TK_PUNCT)
+            break;
+        if (!is_lower_word(c, k))
+            break; /* a name or a pronoun between: the subject of the clause */
+        if (IN(pronouns, c, &c->tok[k]) || tok_is(c, k, "some") || tok_is(c, k, "many") ||
+            tok_is(c, k, "when") || tok_is(c, k, "as") || tok_is(c, k, "that"))
+            break;
+        if (!(tok_is(c, k, "who") || tok_is(c, k, "which")))
+            continue;
+        size_t e = k;
+        if (e > lo && is_punct(c, e - 1, ','))
+            e--;
+        size_t s = e;
+        while (s > lo && !np_boundary(c, s - 1) && !is_punct(c, s - 1, ',') && e - s < 9)
+            s--;
+        if (s == e)
+            break;
+        mention m = classify_np(c, s, e);
+        if (m.kind == M_NONE && e - s >= 3)
+            m = tail_np(c, s, e);
+        if (m.kind == M_NONE)
+            break;
+        m.rel = k + 1;
+        return m;
+    }
     size_t e = v;
     while (e > lo && is_lower_word(c, e - 1) && IN(aux_words, c, &c->tok[e - 1]))
         e--;
     mention seg[3];
     size_t nseg = 0;
+    int skips = 0;
     while (nseg < 3 && e > lo) {
+        if (is_punct(c, e - 1, ')') && skips < 3) {
+            /* a parenthesis before the verb: "Gov. John Kasich (R-OH), said" */
+            size_t k = e - 1;
+            while (k > lo && e - k < 9 && !is_punct(c, k - 1, '(') && !(c->tok[k - 1].flags & TK_SENT_END))
+                k--;
+            if (k > lo && is_punct(c, k - 1, '(')) {
+                e = k - 1;
+                skips++;
+                continue;
+            }
+        }
         size_t s = e;
         while (s > lo && !np_boundary(c, s - 1) && !is_punct(c, s - 1, ','))
             s--;
@@ -744,6 +837,19 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
                 continue;
             }
             break;
+        }
+        if (skips < 3 && nseg == 0) {
+            /* a relative or participle clause set off by commas before the verb: "Trump, who
+             * has a commanding lead, mocked", "Sanders, celebrating a victory in Vermont, is" */
+            int rel = s >= lo + 2 && is_lower_word(c, s - 1) &&
+                      (tok_is(c, s - 1, "who") || tok_is(c, s - 1, "which")) && is_punct(c, s - 2, ',') &&
+                      is_lower_word(c, s) && !is_pronoun(c, s) && !IN(determiners, c, &c->tok[s]);
+            int part = s > lo && is_punct(c, s - 1, ',') && is_lower_word(c, s) && ends_ing(c, s);
+            if (rel || part) {
+                e = rel ? s - 2 : s - 1;
+                skips++;
+                continue;
+            }
         }
         /* a segment of adverbs only ("Sella, however, insisted") is skipped */
         int adv = 1;
@@ -777,7 +883,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
 /* The phrase after a cue verb or "according to"/a dash, from token a to a boundary (not past hi). */
 static mention np_after(const qctx *c, size_t a, size_t hi)
 {
-    mention none = {M_NONE, 0, 0, 0};
+    mention none = {M_NONE, 0, 0, 0, 0};
     if (a >= hi)
         return none;
     if (is_lower_word(c, a) && (IN(prepositions, c, &c->tok[a]) || IN(conjunctions, c, &c->tok[a])))
@@ -789,8 +895,9 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
     while (e < hi && e - a < 10) {
         if (np_boundary(c, e) || is_punct(c, e, ','))
             break;
-        if (is_punct(c, e, '.') && !(e > a && c->tok[e - 1].end - c->tok[e - 1].start == 1))
-            break;
+        if (is_punct(c, e, '.') && !(e > a && c->tok[e - 1].end - c->tok[e - 1].start == 1) &&
+            !(e > a && e + 1 < hi && dotted_name_part(c, e - 1) && is_cap(c, e + 1)))
+            break; /* but "Rep. Beto O'Rourke", "J. Smith" */
         if (is_cap(c, e)) {
             seen_cap = 1;
         } else if (seen_cap && is_lower_word(c, e) && !is_connector(c, e)) {
@@ -808,10 +915,17 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
 /* The subject of the sentence starting at token s (for participle cues: "X did Y, saying …"). */
 static mention sentence_subject(const qctx *c, size_t s, size_t hi)
 {
-    mention none = {M_NONE, 0, 0, 0};
+    mention none = {M_NONE, 0, 0, 0, 0};
     /* an introductory phrase ("Amid …, X", "Speaking at …, Salem, New Hampshire, X", "In June, X")
      * is skipped to a comma, then over commas that follow a name (an address or an apposition) */
-    if (s < hi && (intro_word(c, s) || ends_ing(c, s))) {
+    int timed = 0; /* "Hours later, X", "Two days ago, X": a time phrase up to a comma */
+    for (size_t k = s + 1; k < hi && k < s + 4 && !timed; k++) {
+        if (is_punct(c, k, ','))
+            break;
+        timed =
+            is_lower_word(c, k) && (tok_is(c, k, "later") || tok_is(c, k, "ago") || tok_is(c, k, "earlier"));
+    }
+    if (s < hi && (intro_word(c, s) || ends_ing(c, s) || timed)) {
         size_t k = s;
         while (k < hi && k < s + 25 && !is_punct(c, k, ','))
             k++;
@@ -974,6 +1088,50 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
     return attrib_none();
 }
 
+/* A lowercase word that reads as a past or present verb of speech we do not list ("beamed",
+ * "surmised", "elaborates"): -ed, or -s after at least three letters. */
+static int verb_like(const qctx *c, size_t i)
+{
+    if (!is_lower_word(c, i))
+        return 0;
+    const qtok *t = &c->tok[i];
+    size_t n = t->end - t->start;
+    const char *w = c->s + t->start;
+    if (IN(cue_broad, c, t))
+        return 1;
+    if (n >= 5 && w[n - 2] == 'e' && w[n - 1] == 'd')
+        return !IN(stop_words, c, t) && !IN(aux_words, c, t);
+    return 0;
+}
+
+/* After a quote that ends in a comma, ! or ?, a speaker next to a verb we do not list:
+ * "“…!” beamed Donald Hartley", "“…,” he surmised". Tokens [a, hi) as for cue_after. */
+static attrib unlisted_cue_after(const qctx *c, size_t a, size_t hi)
+{
+    size_t i = a;
+    while (i < hi && (is_punct(c, i, ',') || (c->tok[i].flags & TK_QMARK)))
+        i++;
+    if (i + 1 >= hi)
+        return attrib_none();
+    if (verb_like(c, i)) {
+        mention m = np_after(c, i + 1, hi);
+        if (m.kind == M_NAME || m.kind == M_PRONOUN)
+            return from_mention(m, ST_SPEAKER_CUE);
+        return attrib_none();
+    }
+    if (is_pronoun(c, i) && verb_like(c, i + 1))
+        return from_mention(classify_np(c, i, i + 1), ST_SPEAKER_CUE);
+    size_t e = i;
+    while (e < hi && e < i + 6 && (is_cap(c, e) || is_punct(c, e, '.') || is_connector(c, e)))
+        e++;
+    if (e > i && e < hi && verb_like(c, e)) {
+        mention m = classify_np(c, i, e);
+        if (m.kind == M_NAME)
+            return from_mention(m, ST_SPEAKER_CUE);
+    }
+    return attrib_none();
+}
+
 /* A cue in the sentence [s, b) that ends at the opening mark (token b). */
 static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_method method)
 {
@@ -1018,37 +1176,130 @@ static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_meth
 
 /* For a short or embedded quote with no cue next to it: a speech or stance verb anywhere in its
  * sentence (`called the plan “dangerous”`, `described it as “unheard of”`), tokens [s, e)
- * without the quote's own tokens [q0, q1). Returns the subject of the nearest such verb. */
+ * without the quote's own tokens [q0, q1). Returns the subject of the nearest such verb before
+ * the quote, else after it. Failing a listed verb, an unlisted -ed verb before the quote counts
+ * when its subject is a name or a pronoun (`Trump defended his manager as a “very decent man”`). */
 static attrib broad_cue(const qctx *c, size_t s, size_t e, size_t q0, size_t q1)
 {
-    size_t best = (size_t)-1, bestd = (size_t)-1;
+    size_t best = (size_t)-1, bestd = (size_t)-1, unlisted = (size_t)-1;
     for (size_t v = s; v < e; v++) {
         if (v >= q0 && v < q1)
             continue;
-        if (!is_lower_word(c, v) || !(IN(cue_broad, c, &c->tok[v]) || cue_at(c, v, e) != CUE_NONE))
+        if (!is_lower_word(c, v))
             continue;
-        size_t d = v < q0 ? q0 - v : v - q1;
+        if (!(IN(cue_broad, c, &c->tok[v]) || cue_at(c, v, e) != CUE_NONE)) {
+            if (v < q0 && verb_like(c, v))
+                unlisted = v;
+            continue;
+        }
+        size_t d = v < q0 ? q0 - v : 1000 + v - q1; /* a verb before the quote first */
         if (d < bestd) {
             bestd = d;
             best = v;
         }
     }
+    int listed = best != (size_t)-1;
+    if (!listed && unlisted != (size_t)-1 && q0 > s) {
+        /* not a noun modifier or the object of a preposition ("a “virtual tie”", "the GOP’s
+         * “establishment” candidate", "appeared on “Fox & Friends”") */
+        const qtok *pt = &c->tok[q0 - 1];
+        if ((pt->flags & TK_POSS) || (is_lower_word(c, q0 - 1) && IN(prepositions, c, pt)))
+            unlisted = (size_t)-1;
+    }
+    if (!listed)
+        best = unlisted;
     if (best == (size_t)-1)
         return attrib_none();
     size_t lo = s;
-    mention m = {M_NONE, 0, 0, 0};
+    mention m = {M_NONE, 0, 0, 0, 0};
     if (best > s && is_punct(c, best - 1, ',') && ends_ing(c, best))
         m = sentence_subject(c, s, best); /* "…, Trump went after Bush, calling him “…”" */
     if (m.kind == M_NONE)
         m = subject_before(c, lo, best);
     if (m.kind == M_NONE)
         m = sentence_subject(c, s, best);
+    if (!listed && !((m.kind == M_NAME && !m.org) || m.kind == M_PRONOUN))
+        return attrib_none();
     if (m.kind == M_NONE) { /* the verb was found: keep the quote even without a speaker */
         attrib r = attrib_none();
         r.drop = -1;
         return r;
     }
     return from_mention(m, ST_SPEAKER_CUE);
+}
+
+/* A sentence that opens with a descriptor ("The council voted …", "A federal lawsuit alleged …"):
+ * its determiner and the words after it up to the first verb-like or function word, at most five
+ * words, tokens from s (not past hi). */
+static mention desc_subject(const qctx *c, size_t s, size_t hi)
+{
+    mention none = {M_NONE, 0, 0, 0, 0};
+    if (s >= hi || !is_word(c, s) || !(tok_is(c, s, "the") || tok_is(c, s, "a") || tok_is(c, s, "an")))
+        return none;
+    size_t e = s + 1;
+    while (e < hi && e < s + 6 && is_word(c, e) && !verb_like(c, e) && !IN(aux_words, c, &c->tok[e]) &&
+           !IN(prepositions, c, &c->tok[e]) && !IN(conjunctions, c, &c->tok[e]) &&
+           !IN(stop_words, c, &c->tok[e]))
+        e++;
+    if (e == s + 1 || e >= hi || !is_lower_word(c, e))
+        return none;
+    mention m = classify_np(c, s, e);
+    return m.kind == M_DESC || m.kind == M_NAME ? m : none;
+}
+
+/* The nearest name or pronoun right before a verb-like word in tokens [s, b), back from b: "…,
+ * Bush referred to Rubio as “…” but described …". */
+static mention name_before_verb(const qctx *c, size_t s, size_t b)
+{
+    mention none = {M_NONE, 0, 0, 0, 0};
+    for (size_t v = b; v > s + 1;) {
+        v--;
+        if (!verb_like(c, v))
+            continue;
+        if (is_pronoun(c, v - 1))
+            return classify_np(c, v - 1, v);
+        if (!is_cap(c, v - 1))
+            continue;
+        size_t r0 = cap_run_back(c, s, v);
+        mention m = classify_np(c, r0, v);
+        if (m.kind == M_NAME)
+            return m;
+    }
+    return none;
+}
+
+/* The speaker of a kept quote that no cue attributes: the subject of its own sentence when the
+ * quote sits inside it (`He has declared Cruz to be “anointed”`, `Valastro praised X: “…”`), else
+ * the subject of the sentence before it in the same paragraph. A quote that opens its paragraph
+ * stays an orphan (shared/cases E10: no guess across paragraphs). Tokens: [s, b) the quote's
+ * sentence up to its opening mark; p0 the paragraph's first byte. */
+static attrib fallback_speaker(const qctx *c, size_t s, size_t b, size_t p0, int embedded)
+{
+    size_t tp0 = tok_at(c, p0);
+    if (s < b) {
+        mention m = sentence_subject(c, s, b);
+        if (m.kind == M_NONE)
+            m = desc_subject(c, s, b);
+        if (m.kind == M_NONE)
+            m = name_before_verb(c, s, b);
+        if (m.kind != M_NONE)
+            return from_mention(m, ST_SPEAKER_CONTEXT);
+    }
+    if (embedded)
+        return attrib_none();
+    if (s <= tp0)
+        return attrib_none(); /* opens its paragraph: an orphan, never a guess across paragraphs */
+    size_t ps = c->tok[s - 1].sent;
+    if (ps < tp0)
+        ps = tp0;
+    if (s - ps > 80)
+        ps = s - 80;
+    mention m = sentence_subject(c, ps, s);
+    if (m.kind == M_NONE)
+        m = desc_subject(c, ps, s);
+    if (m.kind != M_NONE)
+        return from_mention(m, ST_SPEAKER_CONTEXT);
+    return attrib_none();
 }
 
 /* ---------------------------------------------------------------- speakers */
@@ -1166,11 +1417,48 @@ static st_status set_speaker(qctx *c, rawq *q, const attrib *r)
     }
     if (!sp)
         return ST_ERR_NOMEM;
+    if (m->rel) {
+        ms = c->tok[m->rel - 1].start;
+        me = c->tok[m->rel - 1].end;
+    }
     q->speaker = sp;
     q->spk_start = ms;
     q->spk_end = me;
     q->method = r->method;
     return ST_OK;
+}
+
+/* Is word i a kind of work whose title follows in quotes ("the podcast “…”", "his show “…”")? */
+static int work_noun(const qctx *c, size_t i)
+{
+    static const char *const w[] = {"show",    "podcast",     "movie",   "film",   "book",     "series",
+                                    "program", "programme",   "album",   "song",   "novel",    "episode",
+                                    "play",    "documentary", "musical", "sitcom", "magazine", "newspaper"};
+    if (!is_lower_word(c, i))
+        return 0;
+    for (size_t k = 0; k < NELEM(w); k++)
+        if (tok_is(c, i, w[k]))
+            return 1;
+    return 0;
+}
+
+/* Are the words of tokens [a, b) in title case: the first capitalised, the others capitalised or
+ * short function words ("Meet the Press", "Parks and Recreation")? */
+static int title_case(const qctx *c, size_t a, size_t b)
+{
+    int first = 1;
+    for (size_t i = a; i < b; i++) {
+        if (!is_word(c, i))
+            continue;
+        if (is_cap(c, i) || (c->tok[i].flags & TK_DIGIT)) {
+            first = 0;
+            continue;
+        }
+        if (first ||
+            !(IN(prepositions, c, &c->tok[i]) || IN(determiners, c, &c->tok[i]) || tok_is(c, i, "and")))
+            return 0;
+    }
+    return !first;
 }
 
 /* Does word i join two coordinated quotes ("and", "or", "a", "an", "the")? */
@@ -1234,6 +1522,9 @@ st_status q_attribute(qctx *c)
         attrib after = attrib_none(), before = attrib_none(), context = attrib_none();
         if (ta0 < ta1)
             after = cue_after(c, ta0, ta1);
+        if (!after.found && ta0 < ta1 && q->end > q->start &&
+            (q->ends_comma || c->s[q->end - 1] == '!' || c->s[q->end - 1] == '?'))
+            after = unlisted_cue_after(c, ta0, ta1);
         size_t cur_s = tb1 < c->ntok ? c->tok[tb1].sent : (tb1 > 0 ? c->tok[tb1 - 1].sent : 0);
         if (cur_s < tb0)
             cur_s = tb0;
@@ -1247,6 +1538,9 @@ st_status q_attribute(qctx *c)
                 } else {
                     /* "… – Philip Bump: “…”": a name right after a dash or comma */
                     size_t r0 = cap_run_back(c, cur_s, tb1 - 1);
+                    if (r0 >= cur_s + 2 && is_lower_word(c, r0 - 1) && tok_is(c, r0 - 1, "and") &&
+                        is_cap(c, r0 - 2))
+                        r0 = cap_run_back(c, cur_s, r0 - 1); /* "- Ann Lee and Bo Kim: “…”" */
                     if (r0 + 2 <= tb1 - 1 && r0 > cur_s &&
                         ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','))) {
                         m = classify_np(c, r0, tb1 - 1);
@@ -1350,7 +1644,12 @@ st_status q_attribute(qctx *c)
             while (se < c->ntok && se < ta0 + 60 && c->tok[se].start < pe &&
                    !(c->tok[se].flags & TK_SENT_END))
                 se++;
-            attrib r = broad_cue(c, cur_s, se, tb1, ta0);
+            /* the whole sentence, also before an earlier quote of it ("X said Y was “…” while Z
+             * is “…”") */
+            size_t full_s = tb1 < c->ntok ? c->tok[tb1].sent : cur_s;
+            if (full_s > cur_s || tb1 - full_s > 80)
+                full_s = cur_s;
+            attrib r = broad_cue(c, full_s, se, tb1, ta0);
             if (r.found) {
                 if ((rc = set_speaker(c, q, &r)) != ST_OK)
                     return rc;
@@ -1382,11 +1681,24 @@ st_status q_attribute(qctx *c)
         int nickname = tb1 > tb0 && is_cap(c, tb1 - 1) && ta0 < c->ntok && is_cap(c, ta0) && nw <= 3 &&
                        !q->ends_sentence;
         int attr_value = tb1 > 0 && is_punct(c, tb1 - 1, '=');
-        if (nickname || attr_value ||
+        int work = nw <= 6 && tb1 > tb0 && work_noun(c, tb1 - 1) && title_case(c, tok_at(c, q->start), ta0);
+        if (nickname || attr_value || work ||
             (!q->speaker && !keep_orphan && nw <= 4 && (embedded || !q->ends_sentence))) {
             q->dropped = 1;
             free(q->speaker);
             q->speaker = NULL;
+            continue;
+        }
+        if (!q->speaker) {
+            size_t full_s = tb1 < c->ntok ? c->tok[tb1].sent : cur_s;
+            if (full_s > tb1 || tb1 - full_s > 80)
+                full_s = cur_s;
+            attrib r = fallback_speaker(c, full_s, tb1, p0, embedded);
+            if (r.found) {
+                if ((rc = set_speaker(c, q, &r)) != ST_OK)
+                    return rc;
+                q->partial = embedded && !q->unclosed;
+            }
         }
     }
     return ST_OK;

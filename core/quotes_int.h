@@ -75,25 +75,28 @@ typedef struct qctx {
 
 /* UTF-8 helpers (invalid bytes decode to U+FFFD, one byte wide; never read past len). The inline
  * forms answer ASCII at once and call the out-of-line (_u) forms for the rest. */
-int32_t q_next_u(const char *s, size_t len, size_t *pos);
-int32_t q_prev(const char *s, size_t pos, size_t *start);
-int q_is_space_u(int32_t cp);
-int q_is_alnum_u(int32_t cp);
-int q_is_upper_u(int32_t cp);
-int q_is_lower_u(int32_t cp);
+/* Private to the library: hidden, so that calls from quotes_attrib.c bind directly instead of
+ * through the shared object's PLT. */
+#if defined(__GNUC__)
+#define Q_PRIVATE __attribute__((visibility("hidden")))
+#else
+#define Q_PRIVATE
+#endif
+Q_PRIVATE int32_t q_next_u(const char *s, size_t len, size_t *pos);
+Q_PRIVATE int32_t q_prev_u(const char *s, size_t pos, size_t *start);
+Q_PRIVATE int q_is_space_u(int32_t cp);
+Q_PRIVATE int q_is_alnum_u(int32_t cp);
+Q_PRIVATE int q_is_upper_u(int32_t cp);
+Q_PRIVATE int q_is_lower_u(int32_t cp);
 
 /* Classes of the ASCII code points: QA_ALNUM letters and digits, QA_UPPER A-Z, QA_LOWER a-z, QA_SPACE
  * space and \t-\r, QA_MARK the ASCII quotation marks " ' `. */
 enum { QA_ALNUM = 1, QA_UPPER = 2, QA_LOWER = 4, QA_SPACE = 8, QA_MARK = 16 };
 static const unsigned char q_ascii[128] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    8, 0, 16, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
-    16, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0,
+    0,  0, 0,  0, 0, 0, 0, 0,  0, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    8,  0, 16, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0,  3, 3,  3, 3, 3, 3, 3,  3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    16, 5, 5,  5, 5, 5, 5, 5,  5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0,
 };
 
 /* Decodes the code point at s[*pos] (*pos < len) and moves *pos past it. */
@@ -105,6 +108,17 @@ static inline int32_t q_next(const char *s, size_t len, size_t *pos)
         return (int32_t)c;
     }
     return q_next_u(s, len, pos);
+}
+
+/* Decodes the code point that ends just before s[pos] (pos > 0); *start receives its first byte. */
+static inline int32_t q_prev(const char *s, size_t pos, size_t *start)
+{
+    unsigned char c = (unsigned char)s[pos - 1];
+    if (c < 0x80) {
+        *start = pos - 1;
+        return (int32_t)c;
+    }
+    return q_prev_u(s, pos, start);
 }
 
 static inline int q_is_space(int32_t cp)
@@ -136,7 +150,7 @@ static inline int q_is_lower(int32_t cp)
 }
 
 /* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
-st_status q_attribute(qctx *ctx);
-void q_attrib_free(qctx *ctx);
+Q_PRIVATE st_status q_attribute(qctx *ctx);
+Q_PRIVATE void q_attrib_free(qctx *ctx);
 
 #endif

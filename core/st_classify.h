@@ -76,4 +76,36 @@ st_status st_classify_quotes(st_classifier *c, const st_modelset *set, const cha
                              const size_t *lens, size_t n, const char *id, const st_classify_options *opt,
                              json_t **out);
 
+/* ---- the same results written straight as JSON bytes (no jansson tree) ---- */
+
+/* A growable byte buffer (not NUL-terminated): data[0..len) in cap bytes, owned (free(data) or
+ * st_buf_free). */
+typedef struct st_buf {
+    char *data;
+    size_t len, cap;
+} st_buf;
+void st_buf_init(st_buf *b); /* empty, no allocation */
+void st_buf_free(st_buf *b); /* frees data and leaves b empty */
+
+/* Like st_classify_article / st_classify_quotes, but appends the result to out as compact JSON:
+ * exactly the bytes json_dumps(result, JSON_COMPACT) gives for the object those functions return
+ * (same keys in the same order, strings escaped as jansson does, reals as jansson writes them).
+ * *n_quotes (may be NULL) receives the number of quotes. On error out->len is as before the call
+ * (its capacity may have grown). Errors: those of st_classify_article / st_classify_quotes.
+ * Thread-safe for distinct classifiers and buffers. */
+st_status st_classify_article_write(st_classifier *c, const st_modelset *set, const char *text, size_t len,
+                                    const char *id, const st_classify_options *opt, st_buf *out,
+                                    size_t *n_quotes);
+st_status st_classify_quotes_write(st_classifier *c, const st_modelset *set, const char *const *texts,
+                                   const size_t *lens, size_t n, const char *id,
+                                   const st_classify_options *opt, st_buf *out);
+
+/* Writes v into out (NUL-terminated, at most 39 bytes + NUL) exactly as jansson 2.14 dumps a real:
+ * "%.17g" (C locale), ".0" appended when there is neither '.' nor 'e', the exponent without '+' and
+ * leading zeros ("1e-7"); non-finite values, which jansson refuses, give "null". Values with
+ * 1e-4 <= |v| <= 1 (probabilities, shares) take an exact integer path (no printf: 17 correctly
+ * rounded digits from the 53-bit mantissa times a power of ten in 128-bit arithmetic); others use
+ * snprintf. Returns the length in bytes. Thread-safe, no allocation. */
+size_t st_json_real(char out[40], double v);
+
 #endif

@@ -18,7 +18,8 @@
  * stays "one diplomat"); a pronoun resolves to the nearest earlier person who was a sentence subject
  * or a speaker (else the nearest person; no gender agreement), and stays as written ("they", "I")
  * when nothing resolves it. speaker_start/end always point at the mention the cue attaches to (the
- * pronoun itself for ST_SPEAKER_PRONOUN; the earlier quote's mention for continuation/context).
+ * pronoun itself for ST_SPEAKER_PRONOUN; the relative pronoun of `X, who has called Y “…”`, with
+ * X's name as the speaker string; the earlier quote's mention for continuation/context).
  * Newswire '' and TeX `` marks count as double quotation marks.
  *
  * All offsets are 0-based byte offsets into the text as given, end exclusive. */
@@ -33,7 +34,9 @@ typedef enum st_speaker_method {
     ST_SPEAKER_PRONOUN,      /* a cue next to a pronoun, resolved to an earlier person */
     ST_SPEAKER_CONTINUATION, /* no cue; inherits the speaker of the previous paragraph's quote */
     ST_SPEAKER_ACCORDING_TO, /* "according to X" */
-    ST_SPEAKER_CONTEXT       /* named with a cue in the sentence before the quote */
+    ST_SPEAKER_CONTEXT       /* named with a cue in the sentence before the quote; or, with no cue,
+                                the subject of the quote's own sentence or of the one before it in
+                                the same paragraph (never across paragraphs) */
 } st_speaker_method;
 
 /* Returns "none", "cue", "pronoun", "continuation", "according_to" or "context". */

@@ -11,17 +11,22 @@
  * later call with *upload_data_size > 0 appends the piece to the request's own buffer and sets
  * *upload_data_size = 0; the response is queued only on the final call, where *upload_data_size ==
  * 0. MHD de-chunks chunked bodies and answers Expect: 100-continue itself (E22). No post processor:
- * JSON is parsed by jansson from the whole body. A chunked body that passes --max-body is dropped as
- * it arrives and answered 413 when it ends (libmicrohttpd 0.9.75 refuses a response mid-upload), or
- * its connection is closed once it passes twice the limit.
+ * the body is judged and parsed by serve/request.c (fuzzed on its own). A chunked body that passes
+ * --max-body is answered 413 at once: libmicrohttpd 0.9.75 refuses a queued response mid-upload, so
+ * send_early_413 writes it to the socket and shuts the write side; the rest is discarded up to twice
+ * the limit, then the connection is closed. A stalled upload holds no worker (MHD is event driven)
+ * and is cut by --connection-timeout. The 200 body of /classify is written straight to bytes by
+ * st_classify_article_write (no jansson tree).
  * Every error body is JSON ({"error": ...}); every response body lives in heap memory handed to MHD
- * (MHD_RESPMEM_MUST_FREE; json_dumps uses jansson's default malloc) or in static read-only memory
- * (the page, MHD_RESPMEM_PERSISTENT), never in a stack buffer (E23). Errors that MHD answers by
- * itself before the handler runs (malformed request line, headers past the memory limit) carry
- * MHD's own body. */
+ * (MHD_RESPMEM_MUST_FREE) or in static read-only memory (the page, MHD_RESPMEM_PERSISTENT), never in
+ * a stack buffer (E23). Bodies are never held by MHD (each piece is copied out and consumed), so the
+ * only errors MHD answers by itself, with its own HTML body and before the handler runs, are a
+ * malformed request line or headers, and request headers past the 128 KiB per-connection memory
+ * (431); libmicrohttpd 0.9.75 offers no hook to replace those bodies. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +59,7 @@ typedef struct request {
     int too_large;    /* the body passed max_body: the rest is discarded */
     size_t discarded; /* bytes discarded since */
     int responded;    /* a response is queued */
+    int early_413;    /* the 413 went straight to the socket (send_early_413) */
     unsigned status;
     size_t bytes;
     size_t quotes;     /* quotes classified by this request */
@@ -243,57 +249,6 @@ static enum body_kind body_kind_of(const char *ct, const char **why)
     return kind;
 }
 
-/* Deepest nesting of [ and { in a JSON text, outside strings (jansson has no run-time limit). */
-static int json_depth(const char *s, size_t len, int limit)
-{
-    int depth = 0, max = 0, in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '[' || ch == '{') {
-            if (++depth > max && (max = depth) > limit)
-                return max;
-        } else if (ch == ']' || ch == '}') {
-            depth--;
-        }
-    }
-    return max;
-}
-
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "object";
-    case JSON_ARRAY: return "array";
-    case JSON_STRING: return "string";
-    case JSON_INTEGER: return "integer";
-    case JSON_REAL: return "number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "boolean";
-    case JSON_NULL: return "null";
-    }
-    return "value";
-}
-
-/* A JSON string with no NUL inside (json_string_length counts past an embedded NUL). */
-static int string_has_nul(const json_t *v)
-{
-    return strlen(json_string_value(v)) != json_string_length(v);
-}
-
-/* Counts the quotes of a result into the request and the metrics. */
-static void count_quotes(request *r, const json_t *result)
-{
-    r->quotes = json_array_size(json_object_get(result, "quotes"));
-    atomic_fetch_add_explicit(&r->s->metrics.quotes_classified, r->quotes, memory_order_relaxed);
-}
-
 static enum MHD_Result classify_error(request *r, struct MHD_Connection *conn, st_status rc)
 {
     if (rc == ST_ERR_UTF8)
@@ -306,129 +261,50 @@ static enum MHD_Result handle_classify(request *r, struct MHD_Connection *conn)
 {
     enum MHD_Result ret;
     st_status rc;
-    json_t *result = NULL;
     st_classify_options opt = {r->explain_query, 0};
+    srv_classify_request q;
+    srv_parse_error perr;
 
-    if (r->len == 0)
-        return queue_error(r, conn, MHD_HTTP_BAD_REQUEST, "empty body");
-    size_t bad = 0;
-    if (st_utf8_validate(r->body, r->len, &bad) != ST_OK)
-        return queue_error_ex(r, conn, MHD_HTTP_BAD_REQUEST, "invalid UTF-8",
-                              json_pack("{s:I}", "byte_offset", (json_int_t)bad), NULL, 0);
+    switch (srv_classify_request_parse(r->body, r->len, r->kind == BODY_JSON, r->s->cfg.max_json_depth, &q,
+                                       &perr)) {
+    case SRV_PARSE_OK: break;
+    case SRV_PARSE_BAD: return queue_error(r, conn, MHD_HTTP_BAD_REQUEST, perr.message);
+    case SRV_PARSE_BAD_UTF8:
+        return queue_error_ex(r, conn, MHD_HTTP_BAD_REQUEST, perr.message,
+                              json_pack("{s:I}", "byte_offset", (json_int_t)perr.byte_offset), NULL, 0);
+    case SRV_PARSE_BAD_JSON:
+        return queue_error_ex(r, conn, MHD_HTTP_BAD_REQUEST, perr.message,
+                              json_pack("{s:i, s:i}", "line", (int)perr.line, "column", (int)perr.column),
+                              NULL, 0);
+    case SRV_PARSE_NOMEM:
+    default: return queue_error(r, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+    if (q.explain >= 0)
+        opt.explain = q.explain;
 
     st_classifier *c = srv_classifier_take(r->s);
-    if (!c)
-        return queue_error(r, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-
-    if (r->kind == BODY_TEXT) {
-        if (memchr(r->body, '\0', r->len)) {
-            ret = queue_error(r, conn, MHD_HTTP_BAD_REQUEST, "text contains a NUL character");
-            goto out_put_classifier;
-        }
-        rc = st_classify_article(c, r->set, r->body, r->len, NULL, &opt, &result);
-        ret = rc == ST_OK ? (count_quotes(r, result), queue_json(r, conn, MHD_HTTP_OK, result, NULL, 0))
-                          : classify_error(r, conn, rc);
-        goto out_put_classifier;
+    if (!c) {
+        ret = queue_error(r, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        goto out_free_request;
     }
-
-    int limit = r->s->cfg.max_json_depth;
-    if (json_depth(r->body, r->len, limit) > limit) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "JSON nested deeper than %d levels", limit);
-        ret = queue_error(r, conn, MHD_HTTP_BAD_REQUEST, msg);
-        goto out_put_classifier;
-    }
-    json_error_t jerr;
-    json_t *doc = json_loadb(r->body, r->len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "invalid JSON: %s", jerr.text);
-        ret = queue_error_ex(r, conn, MHD_HTTP_BAD_REQUEST, msg,
-                             json_pack("{s:i, s:i}", "line", jerr.line, "column", jerr.column), NULL, 0);
-        goto out_put_classifier;
-    }
-    const char *problem = NULL;
-    char problem_buf[128];
-    json_t *text = NULL, *quotes = NULL, *id = NULL, *explain = NULL;
-    if (!json_is_object(doc)) {
-        snprintf(problem_buf, sizeof problem_buf, "the JSON body must be an object, not %s",
-                 json_type_name(doc));
-        problem = problem_buf;
-        goto out_problem;
-    }
-    text = json_object_get(doc, "text");
-    quotes = json_object_get(doc, "quotes");
-    id = json_object_get(doc, "id");
-    explain = json_object_get(doc, "explain");
-    if (id && !json_is_null(id) && !json_is_string(id)) {
-        problem = "id must be a string";
-    } else if (id && json_is_string(id) && string_has_nul(id)) {
-        problem = "id contains a NUL character";
-    } else if (explain && !json_is_boolean(explain)) {
-        problem = "explain must be true or false";
-    } else if (text && quotes) {
-        problem = "give either text or quotes, not both";
-    } else if (quotes) {
-        size_t i;
-        json_t *q;
-        if (!json_is_array(quotes))
-            problem = "quotes must be an array of strings";
-        json_array_foreach(quotes, i, q)
-        {
-            if (problem)
-                break;
-            if (!json_is_string(q))
-                problem = "quotes must be an array of strings";
-            else if (string_has_nul(q))
-                problem = "a quote contains a NUL character";
-        }
-    } else if (!text) {
-        problem = "text must be a string (missing)";
-    } else if (!json_is_string(text)) {
-        snprintf(problem_buf, sizeof problem_buf, "text must be a string, not %s", json_type_name(text));
-        problem = problem_buf;
-    } else if (string_has_nul(text)) {
-        problem = "text contains a NUL character";
-    } else if (json_string_length(text) == 0) {
-        problem = "text is empty";
-    }
-out_problem:
-    if (problem) {
-        ret = queue_error(r, conn, MHD_HTTP_BAD_REQUEST, problem);
-        goto out_free_doc;
-    }
-
-    if (explain)
-        opt.explain = json_is_true(explain);
-    const char *id_s = id && json_is_string(id) ? json_string_value(id) : NULL;
-    if (quotes) {
-        size_t n = json_array_size(quotes);
-        const char **texts = malloc((n ? n : 1) * sizeof *texts);
-        size_t *lens = malloc((n ? n : 1) * sizeof *lens);
-        if (!texts || !lens) {
-            free(texts);
-            free(lens);
-            ret = queue_error(r, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-            goto out_free_doc;
-        }
-        for (size_t i = 0; i < n; i++) {
-            texts[i] = json_string_value(json_array_get(quotes, i));
-            lens[i] = json_string_length(json_array_get(quotes, i));
-        }
-        rc = st_classify_quotes(c, r->set, texts, lens, n, id_s, &opt, &result);
-        free(texts);
-        free(lens);
+    st_buf out;
+    st_buf_init(&out);
+    size_t n_quotes = q.n_quotes;
+    if (q.is_quotes)
+        rc = st_classify_quotes_write(c, r->set, q.quotes, q.quote_lens, q.n_quotes, q.id, &opt, &out);
+    else
+        rc = st_classify_article_write(c, r->set, q.text, q.text_len, q.id, &opt, &out, &n_quotes);
+    if (rc == ST_OK) {
+        r->quotes = n_quotes;
+        atomic_fetch_add_explicit(&r->s->metrics.quotes_classified, n_quotes, memory_order_relaxed);
+        ret = queue_owned(r, conn, MHD_HTTP_OK, out.data, out.len, NULL, NULL, 0); /* takes out.data */
     } else {
-        rc = st_classify_article(c, r->set, json_string_value(text), json_string_length(text), id_s, &opt,
-                                 &result);
+        st_buf_free(&out);
+        ret = classify_error(r, conn, rc);
     }
-    ret = rc == ST_OK ? (count_quotes(r, result), queue_json(r, conn, MHD_HTTP_OK, result, NULL, 0))
-                      : classify_error(r, conn, rc);
-
-out_free_doc:
-    json_decref(doc);
-out_put_classifier:
     srv_classifier_put(r->s, c);
+out_free_request:
+    srv_classify_request_free(&q);
     return ret;
 }
 
@@ -472,14 +348,17 @@ static enum MHD_Result handle_get(request *r, struct MHD_Connection *conn)
     case ROUTE_HEALTHZ: return queue_json(r, conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"), NULL, 0);
     case ROUTE_READYZ: {
         st_modelset *set = srv_acquire_models(s);
-        int ready = set && !atomic_load(&s->draining);
+        int draining = atomic_load(&s->draining);
         st_modelset_unref(set);
-        if (ready)
+        if (set && !draining)
             return queue_json(r, conn, MHD_HTTP_OK, json_pack("{s:s}", "status", "ready"), NULL, 0);
-        return queue_error(r, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: shutting down");
+        return queue_error(r, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                           draining ? "not ready: shutting down" : "not ready: loading models");
     }
     case ROUTE_MODELS: {
         st_modelset *set = srv_acquire_models(s);
+        if (!set)
+            return queue_error(r, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: loading models");
         json_t *o =
             json_pack("{s:s, s:o}", "service_version", ST_VERSION, "models", st_modelset_describe(set));
         st_modelset_unref(set);
@@ -587,8 +466,55 @@ static enum MHD_Result on_headers(request *r, struct MHD_Connection *conn)
     r->explain_query = ex && (strcmp(ex, "1") == 0 || strcasecmp(ex, "true") == 0);
     r->set = srv_acquire_models(s);
     if (!r->set)
-        return queue_error_ex(r, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no models loaded", NULL, NULL, 1);
+        return queue_error_ex(r, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: loading models", NULL, NULL,
+                              1);
     return MHD_YES;
+}
+
+/* libmicrohttpd 0.9.75 refuses a response while it reads an upload (MHD_queue_response returns MHD_NO
+ * in that state), so the 413 of a chunked body that passes the limit is written to the socket here,
+ * whole (about 300 bytes into an idle send buffer: MHD sends nothing while it reads a request),
+ * then shutdown(SHUT_WR) sends the FIN: the client can read the answer as soon as the limit is
+ * passed (E23b). The rest of the upload is read and discarded up to twice the limit, so that a
+ * client still sending is not reset before it reads the answer, and the connection is closed past
+ * that or when the body ends. Returns 0 when written. */
+static int send_early_413(request *r, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return -1;
+    int fd = ci->connect_fd;
+    size_t max = r->s->cfg.max_body;
+    char body[160], all[640];
+    int bl = snprintf(body, sizeof body, "{\"error\":\"body too large: limit is %zu bytes\",\"limit\":%zu}",
+                      max, max);
+    int n = snprintf(all, sizeof all,
+                     "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                     "Content-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                     "Cache-Control: no-store\r\nContent-Length: %d\r\n\r\n%s",
+                     bl, body);
+    if (bl < 0 || n < 0 || (size_t)n >= sizeof all)
+        return -1;
+    size_t off = 0;
+    double until = srv_now() + 0.5;
+    while (off < (size_t)n) {
+        ssize_t w = send(fd, all + off, (size_t)n - off, MSG_NOSIGNAL);
+        if (w > 0) {
+            off += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && srv_now() < until) {
+            struct pollfd p = {fd, POLLOUT, 0};
+            poll(&p, 1, 50);
+        } else {
+            return -1;
+        }
+    }
+    shutdown(fd, SHUT_WR);
+    r->early_413 = 1;
+    r->status = MHD_HTTP_CONTENT_TOO_LARGE;
+    r->bytes = (size_t)bl;
+    return 0;
 }
 
 /* Appends one piece of the body; past max_body answers 413 and discards the rest. */
@@ -608,11 +534,12 @@ static enum MHD_Result on_body_piece(request *r, struct MHD_Connection *conn, co
         r->len = r->cap = 0;
         char msg[128];
         snprintf(msg, sizeof msg, "body too large: limit is %zu bytes", max);
-        /* libmicrohttpd 0.9.75 refuses a response while the upload is being read (MHD_queue_response
-         * returns MHD_NO in that state); newer versions accept it and drop the rest of the upload.
-         * When refused, the 413 goes out on the final call, or the connection is closed above. */
-        queue_error_ex(r, conn, MHD_HTTP_CONTENT_TOO_LARGE, msg, json_pack("{s:I}", "limit", (json_int_t)max),
-                       NULL, 1);
+        /* Newer libmicrohttpd versions accept a response here and drop the rest of the upload;
+         * 0.9.75 refuses it, and the answer goes straight to the socket. */
+        if (queue_error_ex(r, conn, MHD_HTTP_CONTENT_TOO_LARGE, msg,
+                           json_pack("{s:I}", "limit", (json_int_t)max), NULL, 1) != MHD_YES &&
+            send_early_413(r, conn) != 0)
+            return MHD_NO;
         return MHD_YES;
     }
     if (r->len + n > r->cap) {
@@ -664,6 +591,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->responded)
         return MHD_YES;
+    if (r->early_413)
+        return MHD_NO; /* answered on the socket, which is shut for writing: close */
     if (r->too_large) {
         char msg[128];
         snprintf(msg, sizeof msg, "body too large: limit is %zu bytes", s->cfg.max_body);

@@ -106,6 +106,49 @@ void srv_http_drain_and_stop(srv *s, double timeout_s);
  * memory. */
 int srv_metrics_render(srv *s, char **out, size_t *len);
 
+/* ---- the body of POST /classify (request.c) ---- */
+
+/* A request body taken apart. text/quotes/id point into the body or into doc (borrowed from them:
+ * valid while both live). */
+typedef struct srv_classify_request {
+    json_t *doc; /* owned: the parsed JSON body (NULL for text/plain) */
+    const char *text;
+    size_t text_len; /* bytes */
+    int is_quotes;   /* 1: classify quotes[0..n_quotes) instead of extracting from text */
+    const char **quotes;
+    size_t *quote_lens; /* bytes */
+    size_t n_quotes;
+    const char *id; /* NULL when absent or null */
+    int explain;    /* 1 / 0 from the body, -1 when the body does not say */
+} srv_classify_request;
+
+typedef enum srv_parse_result {
+    SRV_PARSE_OK,
+    SRV_PARSE_BAD,      /* 400 with message */
+    SRV_PARSE_BAD_UTF8, /* 400 with message and byte_offset */
+    SRV_PARSE_BAD_JSON, /* 400 with message, line and column (jansson's, 1-based) */
+    SRV_PARSE_NOMEM     /* 500 */
+} srv_parse_result;
+
+typedef struct srv_parse_error {
+    char message[256];
+    long line, column;  /* SRV_PARSE_BAD_JSON */
+    size_t byte_offset; /* SRV_PARSE_BAD_UTF8: the first bad byte, 0-based */
+} srv_parse_error;
+
+/* Judges and takes apart body[0..len) (is_json: application/json, else text/plain). Checks, in
+ * order: not empty, valid UTF-8, (text) no NUL; (JSON) nesting of [ and { at most max_depth, valid
+ * JSON without duplicate keys, an object with a non-empty string "text" without NUL or an array of
+ * strings "quotes" (not both), "id" a string or null, "explain" a boolean. On SRV_PARSE_OK *q holds
+ * the request (free it with srv_classify_request_free); otherwise *q is empty and err says why.
+ * The body is borrowed and must outlive *q. Thread-safe, no global state. */
+srv_parse_result srv_classify_request_parse(const char *body, size_t len, int is_json, int max_depth,
+                                            srv_classify_request *q, srv_parse_error *err);
+/* Frees what q owns and empties it; NULL is fine. */
+void srv_classify_request_free(srv_classify_request *q);
+/* Deepest nesting of [ and { in a JSON text, outside strings, counting stops once past limit. */
+int srv_json_depth(const char *s, size_t len, int limit);
+
 /* Writes one line to stderr in a single call (so lines of different threads never interleave).
  * printf-style. */
 void srv_log(const char *fmt, ...)

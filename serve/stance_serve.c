@@ -293,13 +293,15 @@ st_status srv_reload(srv *s, char *msg, size_t msg_size)
     }
     msg[0] = '\0';
     pthread_mutex_lock(&s->reload_lock);
+    double t0 = srv_now();
     st_modelset *fresh = NULL;
     st_status rc = load_checked(s, &fresh, msg, msg_size);
     if (rc != ST_OK) {
         atomic_fetch_add(&s->metrics.reloads_failed, 1);
         json_escape(esc, sizeof esc, msg);
-        srv_log("{\"event\":\"reload\",\"ok\":false,\"error\":%s,\"note\":\"the old models keep serving\"}",
-                esc);
+        srv_log("{\"event\":\"reload\",\"ok\":false,\"error\":%s,\"note\":\"the old models keep serving\","
+                "\"ms\":%.1f}",
+                esc, (srv_now() - t0) * 1e3);
         pthread_mutex_unlock(&s->reload_lock);
         return rc;
     }
@@ -311,8 +313,9 @@ st_status srv_reload(srv *s, char *msg, size_t msg_size)
     atomic_fetch_add(&s->metrics.reloads_ok, 1);
     snprintf(msg, msg_size, "stance %s, sentiment %s", st_model_version(st_modelset_stance(fresh)),
              st_model_version(st_modelset_sentiment(fresh)));
-    srv_log("{\"event\":\"reload\",\"ok\":true,\"stance\":\"%s\",\"sentiment\":\"%s\"}",
-            st_model_version(st_modelset_stance(fresh)), st_model_version(st_modelset_sentiment(fresh)));
+    srv_log("{\"event\":\"reload\",\"ok\":true,\"stance\":\"%s\",\"sentiment\":\"%s\",\"ms\":%.1f}",
+            st_model_version(st_modelset_stance(fresh)), st_model_version(st_modelset_sentiment(fresh)),
+            (srv_now() - t0) * 1e3);
     pthread_mutex_unlock(&s->reload_lock);
     return ST_OK;
 }
@@ -349,15 +352,10 @@ int main(int argc, char **argv)
     if (s.cfg.admin_token_file && read_token(s.cfg.admin_token_file, &s.admin_token, &s.admin_token_len) != 0)
         goto out_destroy;
 
-    if (load_checked(&s, &s.set, msg, sizeof msg) != ST_OK) {
-        fprintf(stderr, "stance-serve: cannot load models: %s\n", msg);
-        goto out_free_token;
-    }
-
     int pipefd[2];
     if (pipe(pipefd) != 0) {
         fprintf(stderr, "stance-serve: pipe: %s\n", strerror(errno));
-        goto out_unref_models;
+        goto out_free_token;
     }
     fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
     fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
@@ -368,10 +366,21 @@ int main(int argc, char **argv)
         goto out_close_pipe;
     }
 
+    /* Listen first, so that probes see GET /readyz answer 503 ("loading") while the models load
+     * (POST /classify answers 503 meanwhile); the "listening" line comes once they serve. */
     if (srv_http_start(&s, msg, sizeof msg) != 0) {
         fprintf(stderr, "stance-serve: %s\n", msg);
         goto out_close_pipe;
     }
+    st_modelset *first = NULL;
+    if (load_checked(&s, &first, msg, sizeof msg) != ST_OK) {
+        fprintf(stderr, "stance-serve: cannot load models: %s\n", msg);
+        srv_http_drain_and_stop(&s, 0);
+        goto out_close_pipe;
+    }
+    pthread_mutex_lock(&s.set_lock);
+    s.set = first;
+    pthread_mutex_unlock(&s.set_lock);
     json_escape(esc, sizeof esc, s.cfg.host);
     st_modelset *now = srv_acquire_models(&s); /* worker threads may already be swapping s.set */
     srv_log(
@@ -402,7 +411,6 @@ out_close_pipe:
     signal_pipe_wr = -1;
     close(pipefd[0]);
     close(pipefd[1]);
-out_unref_models:
     st_modelset_unref(s.set);
 out_free_token:
     while (s.pool_n)

@@ -480,6 +480,138 @@ static void rejects_invalid_utf8(void **state)
     st_classifier_free(&c); /* NULL is fine */
 }
 
+/* st_json_real writes every double exactly as jansson dumps it: the fast exact path for
+ * 1e-4 <= |v| <= 1 and the snprintf path elsewhere. Random bit patterns, random values in the fast
+ * range, and the edges (powers of ten, ties, the ends of the range, 0, -0, subnormals). */
+static void json_real_matches_jansson(void **state)
+{
+    (void)state;
+    static const double edges[] = {0.0,
+                                   -0.0,
+                                   1.0,
+                                   -1.0,
+                                   0.5,
+                                   0.1,
+                                   0.2,
+                                   0.3,
+                                   1e-4,
+                                   -1e-4,
+                                   1e-5,
+                                   1e-7,
+                                   9.9e-5,
+                                   0.001,
+                                   0.01,
+                                   0.999,
+                                   1e300,
+                                   5e-324,
+                                   123.5,
+                                   1e17,
+                                   1e16,
+                                   1e-300,
+                                   2.5e-8,
+                                   0.9999999999999999,
+                                   1.0 / 3,
+                                   2.0 / 3,
+                                   0.12345678901234567,
+                                   0.99999999999999989,
+                                   100.0,
+                                   7.0};
+    char mine[40];
+    size_t checked = 0;
+    uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (size_t i = 0; i < 400000; i++) {
+        double v;
+        if (i < sizeof edges / sizeof edges[0]) {
+            v = edges[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+            if (i % 4 == 0) {
+                memcpy(&v, &x, sizeof v); /* any bit pattern */
+                if (!isfinite(v))
+                    continue;
+            } else if (i % 4 == 1) {
+                v = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
+            } else if (i % 4 == 2) {
+                v = ldexp((double)((x >> 11) | 1), -53 - (int)(x % 14)); /* [1e-4-ish, 1) */
+            } else {
+                v = nextafter((double)(x % 10000) / 10000.0,
+                              (x & 1) ? 2.0 : -2.0); /* next to short decimals */
+            }
+        }
+        json_t *j = json_real(v);
+        char *theirs = json_dumps(j, JSON_ENCODE_ANY);
+        size_t n = st_json_real(mine, v);
+        if (strcmp(mine, theirs) != 0 || n != strlen(theirs))
+            fail_msg("%.17g: st_json_real gives %s, jansson %s", v, mine, theirs);
+        free(theirs);
+        json_decref(j);
+        checked++;
+    }
+    assert_true(checked > 350000);
+    assert_int_equal(st_json_real(mine, NAN), 4);
+    assert_string_equal(mine, "null");
+}
+
+/* The written bytes equal jansson's compact dump of the same document (so parsing them back and
+ * dumping gives them again), with and without explanations, for extracted and given quotes whose
+ * text holds every kind of escape; st_classify_article returns that same document. */
+static void written_json_is_janssons(void **state)
+{
+    (void)state;
+    st_classifier *c = NULL;
+    assert_int_equal(st_classifier_new(&c), ST_OK);
+    static const char tricky[] = "Tab\there, \"quoted\" back\\slash, bell \x07, nl\n, \x1f, é 🙂 /";
+    const char *texts[] = {"We will never accept their demands", tricky, ""};
+    size_t lens[] = {strlen(texts[0]), sizeof tricky - 1, 0};
+    for (int round = 0; round < 4; round++) {
+        st_classify_options opt = {round & 1, round == 3 ? 3 : 0};
+        st_buf b;
+        st_buf_init(&b);
+        size_t nq = 99;
+        if (round < 2)
+            assert_int_equal(
+                st_classify_article_write(c, models, article, sizeof article - 1, "id \"1\"", &opt, &b, &nq),
+                ST_OK);
+        else
+            assert_int_equal(st_classify_quotes_write(c, models, texts, lens, 3, NULL, &opt, &b), ST_OK);
+        json_error_t jerr;
+        json_t *doc = json_loadb(b.data, b.len, JSON_ALLOW_NUL, &jerr);
+        if (!doc)
+            fail_msg("written JSON does not parse: %s at %d", jerr.text, jerr.position);
+        check_result_shape(doc);
+        if (round < 2)
+            assert_int_equal(nq, json_array_size(json_object_get(doc, "quotes")));
+        assert_int_equal(
+            json_is_object(json_object_get(json_array_get(json_object_get(doc, "quotes"), 0), "explain")),
+            round & 1);
+        char *dump = json_dumps(doc, JSON_COMPACT);
+        assert_non_null(dump);
+        if (strlen(dump) != b.len || memcmp(dump, b.data, b.len) != 0)
+            fail_msg("written:\n%.*s\njansson:\n%s", (int)b.len, b.data, dump);
+        json_t *api = NULL;
+        if (round < 2)
+            assert_int_equal(
+                st_classify_article(c, models, article, sizeof article - 1, "id \"1\"", &opt, &api), ST_OK);
+        else
+            assert_int_equal(st_classify_quotes(c, models, texts, lens, 3, NULL, &opt, &api), ST_OK);
+        char *api_dump = json_dumps(api, JSON_COMPACT);
+        assert_string_equal(api_dump, dump);
+        free(api_dump);
+        json_decref(api);
+        free(dump);
+        json_decref(doc);
+        /* appending to a buffer that already holds bytes keeps them; an error leaves len as it was */
+        size_t before = b.len;
+        const char *bad[] = {"\xff"};
+        size_t bad_len[] = {1};
+        assert_int_equal(st_classify_quotes_write(c, models, bad, bad_len, 1, NULL, &opt, &b), ST_ERR_UTF8);
+        assert_int_equal(b.len, before);
+        st_buf_free(&b);
+        assert_null(b.data);
+    }
+    st_classifier_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +623,8 @@ int main(void)
         cmocka_unit_test(explanations),
         cmocka_unit_test(summary_per_speaker),
         cmocka_unit_test(rejects_invalid_utf8),
+        cmocka_unit_test(json_real_matches_jansson),
+        cmocka_unit_test(written_json_is_janssons),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

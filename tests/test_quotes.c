@@ -475,6 +475,116 @@ static void test_reuse_out(void **state)
     st_quotes_free(&q);
 }
 
+/* ---------------------------------------------------------------- third round: attribution faults */
+
+/* The speech verb sits before an earlier quote of the same sentence: the second phrase is kept too. */
+static void test_cue_before_earlier_quote(void **state)
+{
+    (void)state;
+    EXPECT("Mayor Ilse Brandt said the old budget was “a mess” while the new one is “a step forward.”",
+           {"a mess", "Ilse Brandt"}, {"a step forward.", "Ilse Brandt"});
+}
+
+/* No listed cue: a long quote inside a sentence belongs to the sentence's subject. */
+static void test_subject_of_own_sentence(void **state)
+{
+    (void)state;
+    const char *t = "Councillor Tomas Berg has branded the bridge “a national embarrassment that nobody "
+                    "wants to fix” in several interviews.";
+    EXPECT(t, {"a national embarrassment that nobody wants to fix", "Tomas Berg"});
+    st_quotes q;
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_int_equal(q.items[0].partial, 1);
+    st_quotes_free(&q);
+    /* a descriptor subject, an unlisted verb */
+    EXPECT("The union rejected the offer as “an insult to every nurse in the country.”",
+           {"an insult to every nurse in the country.", "union"});
+    /* the sentence before, in the same paragraph */
+    EXPECT("Coach Ivo Marek praised the young players on Sunday. “They ran until the last minute and never "
+           "gave up.”",
+           {"They ran until the last minute and never gave up.", "Ivo Marek"});
+}
+
+/* "X, who …, described Y as “…”": the cue attaches to "who", the speaker is X's name. */
+static void test_relative_pronoun_span(void **state)
+{
+    (void)state;
+    const char *t = "Radio host Glenn Sorensen spoke on Monday. Sorensen, who has in the past described "
+                    "the plan as “a reckless gamble with public money,” left early.";
+    st_quotes q;
+    extract(t, &q);
+    if (q.n != 1)
+        print_quotes(&q);
+    assert_int_equal(q.n, 1);
+    assert_non_null(q.items[0].speaker);
+    assert_string_equal(q.items[0].speaker, "Glenn Sorensen");
+    assert_int_equal(q.items[0].speaker_end - q.items[0].speaker_start, 3);
+    assert_memory_equal(t + q.items[0].speaker_start, "who", 3);
+    st_quotes_free(&q);
+    /* "which he described": the pronoun is the subject, not "which" */
+    const char *t2 = "Energy adviser Karl Lund visited the plant, which he described as “like an open wound "
+                     "in the valley.”";
+    extract(t2, &q);
+    assert_int_equal(q.n, 1);
+    assert_non_null(q.items[0].speaker);
+    assert_memory_equal(t2 + q.items[0].speaker_start, "he", 2);
+    st_quotes_free(&q);
+}
+
+/* A relative or participle clause, or a parenthesis, between the subject and its cue. */
+static void test_clause_between_subject_and_cue(void **state)
+{
+    (void)state;
+    EXPECT("Harbour master Leni Voss, who has run the port for a decade, said: “We will rebuild the pier.”",
+           {"We will rebuild the pier.", "Leni Voss"});
+    EXPECT("Senator Ana Ruiz, celebrating a victory in her home county of Marin, warned: “The hard part "
+           "starts now.”",
+           {"The hard part starts now.", "Ana Ruiz"});
+    EXPECT("Senator Ana Ruiz (D-Calif.), said: “The hard part starts now.”",
+           {"The hard part starts now.", "Ana Ruiz"});
+    EXPECT("POLLS ARE EARLY - Ann Lee and Bo Kim: “Polls did not fail in the north this year.”",
+           {"Polls did not fail in the north this year.", "Bo Kim"});
+    EXPECT("Two hours later, Governor Pia Holm left the stage, telling reporters: “We are not done yet.”",
+           {"We are not done yet.", "Pia Holm"});
+}
+
+/* After the quote: a verb we do not list ("beamed"), and an abbreviated title before the name. */
+static void test_unlisted_verb_and_abbreviated_title(void **state)
+{
+    (void)state;
+    EXPECT("“This is fantastic!” beamed Marta Lindqvist, a teacher.",
+           {"This is fantastic!", "Marta Lindqvist"});
+    EXPECT("Anton Greve watched the vote. “People are tired of waiting,” he surmised.",
+           {"People are tired of waiting", "Anton Greve"});
+    EXPECT("“The port will reopen in May,” said Rep. Carla Mendes (D-Ore.), who chairs the panel.",
+           {"The port will reopen in May", "Carla Mendes"});
+}
+
+/* A short phrase after an unlisted verb whose subject is a person is kept and attributed; the title
+ * of a show after "show"/"podcast" is not a quote; the verb before the phrase wins over one after it. */
+static void test_unlisted_verb_phrase_and_titles(void **state)
+{
+    (void)state;
+    EXPECT("Coach Ivo Marek defended his goalkeeper as a “very decent man” on Tuesday.",
+           {"very decent man", "Ivo Marek"});
+    expect_none("Ivo Marek launched the podcast “Quiet Harbour Nights” on Fridays.");
+    EXPECT("Mayor Ilse Brandt called the plan “reckless” after the council had voted for it.",
+           {"reckless", "Ilse Brandt"});
+}
+
+/* "(D-Wash.) said": the full stop inside a parenthesis does not end the sentence; a name right before
+ * a verb later in the sentence speaks a long embedded quote. */
+static void test_parenthesis_stop_and_name_before_verb(void **state)
+{
+    (void)state;
+    EXPECT("“We will not give up the harbour without a vote,” Rep. Carla Mendes (D-Wash.) said.",
+           {"We will not give up the harbour without a vote", "Carla Mendes"});
+    EXPECT("Speaking on the radio, which is rare for her, Governor Pia Holm praised the crews but warned "
+           "of “a long and difficult winter for the northern valleys.”",
+           {"a long and difficult winter for the northern valleys.", "Pia Holm"});
+}
+
 /* ---------------------------------------------------------------- shared data */
 
 static char *read_file(const char *path, size_t *len)
@@ -743,6 +853,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_offsets_are_bytes),
         cmocka_unit_test(test_method_names),
         cmocka_unit_test(test_reuse_out),
+        cmocka_unit_test(test_cue_before_earlier_quote),
+        cmocka_unit_test(test_subject_of_own_sentence),
+        cmocka_unit_test(test_relative_pronoun_span),
+        cmocka_unit_test(test_clause_between_subject_and_cue),
+        cmocka_unit_test(test_unlisted_verb_and_abbreviated_title),
+        cmocka_unit_test(test_unlisted_verb_phrase_and_titles),
+        cmocka_unit_test(test_parenthesis_stop_and_name_before_verb),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

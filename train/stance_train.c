@@ -36,6 +36,9 @@ static void usage(FILE *f)
                "  --solver NAME         libsvm (default) or liblinear (one-vs-one L2-loss SVC, much\n"
                "                        faster on large datasets; same model files)\n"
                "  --min-df N            keep terms in at least N training documents (default 2)\n"
+               "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
+               "  --char-ngrams MIN-MAX character n-grams of each word, e.g. 2-4 (default 0-0: off)\n"
+               "  --no-negation         do not mark words in negation scope with NOT_\n"
                "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
                "  -h, --help            this text\n");
 }
@@ -92,6 +95,30 @@ static int parse_int(const char *s, int lo, int hi, int *out)
     if (end == s || *end || errno || v < lo || v > hi)
         return -1;
     *out = (int)v;
+    return 0;
+}
+
+/* Parses "MIN-MAX" (or a single "N", meaning N-N) with lo <= MIN <= MAX <= hi. Returns 0 or -1. */
+static int parse_range(const char *s, int lo, int hi, int *min, int *max)
+{
+    char buf[32];
+    const char *dash = strchr(s, '-');
+    int a = 0, b = 0;
+    if (!dash) {
+        if (parse_int(s, lo, hi, &a) != 0)
+            return -1;
+        *min = *max = a;
+        return 0;
+    }
+    size_t n = (size_t)(dash - s);
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (parse_int(buf, lo, hi, &a) != 0 || parse_int(dash + 1, lo, hi, &b) != 0 || a > b)
+        return -1;
+    *min = a;
+    *max = b;
     return 0;
 }
 
@@ -258,6 +285,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--no-probability") == 0) {
             opt.probability = 0;
             takes = 0;
+        } else if (strcmp(a, "--no-negation") == 0) {
+            opt.features.tok.negation = 0;
+            takes = 0;
         } else if (strcmp(a, "--no-class-weights") == 0) {
             opt.class_weights = 0;
             takes = 0;
@@ -282,6 +312,10 @@ int main(int argc, char **argv)
             } else if (strcmp(a, "--min-df") == 0) {
                 bad = parse_int(val, 1, 1000000, &iv) != 0;
                 opt.features.min_df = iv;
+            } else if (strcmp(a, "--ngrams") == 0) {
+                bad = parse_range(val, 1, 3, &opt.features.ngram_min, &opt.features.ngram_max) != 0;
+            } else if (strcmp(a, "--char-ngrams") == 0) {
+                bad = parse_range(val, 0, 8, &opt.features.char_ngram_min, &opt.features.char_ngram_max) != 0;
             } else if (strcmp(a, "--max-features") == 0) {
                 bad = parse_int(val, 0, 100000000, &iv) != 0;
                 opt.features.max_features = iv;

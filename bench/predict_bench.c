@@ -301,10 +301,10 @@ static int dump_libsvm(const options *o, const st_model *m, const quotes *q, st_
     return 0;
 }
 
-/* Compares svm-predict's output file with our predictions for the first model. Prints one line.
+/* Compares svm-predict's output file with our predictions for the first model (the fast path,
+ * st_model_predict_text without a vector, as the server predicts). Prints one line.
  * Returns 0 when every label agrees, 1 on a mismatch, -1 on errors. */
-static int check_libsvm(const options *o, const st_model *m, const quotes *q, st_featurize_scratch *scratch,
-                        st_svec *x)
+static int check_libsvm(const options *o, const st_model *m, const quotes *q, st_featurize_scratch *scratch)
 {
     int ints[ST_MAX_LABELS], col[ST_MAX_LABELS], n_cols = 0, nr = st_model_nr_class(m);
     char line[8192];
@@ -344,7 +344,8 @@ static int check_libsvm(const options *o, const st_model *m, const quotes *q, st
             fprintf(stderr, "stance-bench-predict: %s:%zu: no label\n", o->check_path, i + 1);
             goto out_error;
         }
-        if (st_model_predict_text(m, q->buf + q->off[i], q->len[i], scratch, x, &pred) != ST_OK) {
+        if (st_model_predict_text(m, q->buf + q->off[i], q->len[i], scratch, NULL, &pred) !=
+            ST_OK) { /* fast path */
             fprintf(stderr, "stance-bench-predict: quote %zu: prediction failed\n", i + 1);
             goto out_error;
         }
@@ -392,10 +393,10 @@ typedef struct timing {
     long checksum; /* sum of predicted labels, so the work cannot be optimised away */
 } timing;
 
-/* Times `passes` passes of st_model_predict_text of models[which] (which < 0: all models, in
- * order, per quote) over all quotes, best of `repeat`. */
+/* Times `passes` passes of st_model_predict_text (x NULL: the fast path) of models[which] (which < 0:
+ * all models, in order, per quote) over all quotes, best of `repeat`. */
 static int time_text(st_model *const *models, int n_models, int which, const quotes *q, int passes,
-                     int repeat, st_featurize_scratch *scratch, st_svec *x, timing *t)
+                     int repeat, st_featurize_scratch *scratch, timing *t)
 {
     t->best_s = -1;
     for (int r = 0; r < repeat; r++) {
@@ -405,8 +406,8 @@ static int time_text(st_model *const *models, int n_models, int which, const quo
             for (size_t i = 0; i < q->n; i++) {
                 for (int k = which < 0 ? 0 : which; k < (which < 0 ? n_models : which + 1); k++) {
                     st_prediction pred;
-                    if (st_model_predict_text(models[k], q->buf + q->off[i], q->len[i], scratch, x, &pred) !=
-                        ST_OK)
+                    if (st_model_predict_text(models[k], q->buf + q->off[i], q->len[i], scratch, NULL,
+                                              &pred) != ST_OK)
                         return -1;
                     sum += pred.label;
                 }
@@ -420,11 +421,12 @@ static int time_text(st_model *const *models, int n_models, int which, const quo
     return 0;
 }
 
-/* Times the pipeline with one tokenization per quote shared by all models (st_tokenize, then
- * st_featurize_tokens and st_model_predict_vec per model), as time_text; only valid when every
- * model's tokenizer config equals the first's (tokens_shareable). */
+/* Times the pipeline with one tokenization per quote shared by all models, as time_text; only
+ * valid when every model's tokenizer config equals the first's (tokens_shareable). vectors 0: the
+ * hot path, st_tokenize then st_model_predict_tokens per model; 1: st_tokenize then
+ * st_featurize_tokens + st_model_predict_vec per model (sorted vectors, as for explanations). */
 static int time_shared(st_model *const *models, int n_models, const quotes *q, int passes, int repeat,
-                       st_tokens *toks, st_featurize_scratch *scratch, st_svec *x, timing *t)
+                       int vectors, st_tokens *toks, st_featurize_scratch *scratch, st_svec *x, timing *t)
 {
     const st_tokenizer_config *tok = &st_vocab_config(st_model_vocab(models[0]))->tok;
     t->best_s = -1;
@@ -437,9 +439,13 @@ static int time_shared(st_model *const *models, int n_models, const quotes *q, i
                     return -1;
                 for (int k = 0; k < n_models; k++) {
                     st_prediction pred;
-                    if (st_featurize_tokens(st_model_vocab(models[k]), toks, scratch, x) != ST_OK)
+                    if (vectors) {
+                        if (st_featurize_tokens(st_model_vocab(models[k]), toks, scratch, x) != ST_OK)
+                            return -1;
+                        st_model_predict_vec(models[k], x, &pred);
+                    } else if (st_model_predict_tokens(models[k], toks, scratch, &pred) != ST_OK) {
                         return -1;
-                    st_model_predict_vec(models[k], x, &pred);
+                    }
                     sum += pred.label;
                 }
             }
@@ -450,6 +456,59 @@ static int time_shared(st_model *const *models, int n_models, const quotes *q, i
         t->checksum = sum;
     }
     return 0;
+}
+
+/* Times st_tokenize alone under the first model's settings, as time_text (checksum: tokens). */
+static int time_tokenize(const st_model *m, const quotes *q, int passes, int repeat, st_tokens *toks,
+                         timing *t)
+{
+    const st_tokenizer_config *tok = &st_vocab_config(st_model_vocab(m))->tok;
+    t->best_s = -1;
+    for (int r = 0; r < repeat; r++) {
+        long sum = 0;
+        double t0 = now_seconds(), dt;
+        for (int p = 0; p < passes; p++)
+            for (size_t i = 0; i < q->n; i++) {
+                if (st_tokenize(tok, q->buf + q->off[i], q->len[i], toks) != ST_OK)
+                    return -1;
+                sum += (long)toks->n;
+            }
+        dt = now_seconds() - t0;
+        if (t->best_s < 0 || dt < t->best_s)
+            t->best_s = dt;
+        t->checksum = sum;
+    }
+    return 0;
+}
+
+/* Predicts every quote with every model both ways, st_model_predict_text with a vector (x) and
+ * without (the fast path), and compares: returns the number of label mismatches (-1 on errors) and
+ * sets *max_diff to the largest |difference| of a decision value or probability. */
+static long check_fast_path(st_model *const *models, int n_models, const quotes *q,
+                            st_featurize_scratch *scratch, st_svec *x, double *max_diff)
+{
+    long bad = 0;
+    *max_diff = 0;
+    for (size_t i = 0; i < q->n; i++)
+        for (int k = 0; k < n_models; k++) {
+            st_prediction a, b;
+            if (st_model_predict_text(models[k], q->buf + q->off[i], q->len[i], scratch, x, &a) != ST_OK ||
+                st_model_predict_text(models[k], q->buf + q->off[i], q->len[i], scratch, NULL, &b) != ST_OK)
+                return -1;
+            bad += a.label != b.label;
+            int np = a.nr_class * (a.nr_class - 1) / 2;
+            for (int p = 0; p < np; p++) {
+                double d = a.dec[p] > b.dec[p] ? a.dec[p] - b.dec[p] : b.dec[p] - a.dec[p];
+                if (d > *max_diff)
+                    *max_diff = d;
+            }
+            for (int c = 0; c < a.nr_class; c++) {
+                double d = a.prob[c] > b.prob[c] ? a.prob[c] - b.prob[c] : b.prob[c] - a.prob[c];
+                if (d > *max_diff)
+                    *max_diff = d;
+            }
+        }
+    return bad;
 }
 
 /* 1 when every model tokenizes like the first (so one token list can serve them all). */
@@ -508,7 +567,9 @@ int main(int argc, char **argv)
     st_svec x, *vecs = NULL;
     size_t n_vecs = 0;
     int status = 2, first = 1;
-    timing all, one[MAX_MODELS], vec, shared = {-1, 0};
+    timing all, one[MAX_MODELS], vec, tokenize, shared = {-1, 0}, shared_vec = {-1, 0};
+    long fast_bad = 0;
+    double fast_diff = 0;
     st_tokens toks;
     st_error err;
     st_status rc;
@@ -538,28 +599,46 @@ int main(int argc, char **argv)
         goto out_free_scratch;
     }
     if (o.check_path) {
-        int r = check_libsvm(&o, models[0], &q, scratch, &x);
+        int r = check_libsvm(&o, models[0], &q, scratch);
         status = r < 0 ? 2 : r;
         goto out_free_scratch;
     }
 
     /* Warm-up: one untimed pass of every model, so scratch and x have grown to their final size. */
-    if (time_text(models, o.n_models, -1, &q, 1, 1, scratch, &x, &all))
+    if (time_text(models, o.n_models, -1, &q, 1, 1, scratch, &all))
         goto out_predict_failed;
-    if (time_text(models, o.n_models, -1, &q, o.passes, o.repeat, scratch, &x, &all))
+    if (time_text(models, o.n_models, -1, &q, o.passes, o.repeat, scratch, &all))
+        goto out_predict_failed;
+    if (time_tokenize(models[0], &q, 1, 1, &toks, &tokenize) ||
+        time_tokenize(models[0], &q, o.passes, o.repeat, &toks, &tokenize))
         goto out_predict_failed;
     for (int k = 0; k < o.n_models; k++)
-        if (time_text(models, o.n_models, k, &q, o.passes, o.repeat, scratch, &x, &one[k]))
+        if (time_text(models, o.n_models, k, &q, o.passes, o.repeat, scratch, &one[k]))
             goto out_predict_failed;
     if (o.n_models > 1 && tokens_shareable(models, o.n_models)) {
-        if (time_shared(models, o.n_models, &q, 1, 1, &toks, scratch, &x, &shared) ||
-            time_shared(models, o.n_models, &q, o.passes, o.repeat, &toks, scratch, &x, &shared))
-            goto out_predict_failed;
-        if (shared.checksum != all.checksum) {
-            fprintf(stderr,
-                    "stance-bench-predict: shared tokens predict other labels than st_model_predict_text\n");
-            goto out_free_scratch;
+        for (int vectors = 0; vectors < 2; vectors++) {
+            timing *t = vectors ? &shared_vec : &shared;
+            if (time_shared(models, o.n_models, &q, 1, 1, vectors, &toks, scratch, &x, t) ||
+                time_shared(models, o.n_models, &q, o.passes, o.repeat, vectors, &toks, scratch, &x, t))
+                goto out_predict_failed;
+            if (t->checksum != all.checksum) {
+                fprintf(stderr,
+                        "stance-bench-predict: shared tokens (%s) predict other labels than "
+                        "st_model_predict_text\n",
+                        vectors ? "vectors" : "st_model_predict_tokens");
+                goto out_free_scratch;
+            }
         }
+    }
+    fast_bad = check_fast_path(models, o.n_models, &q, scratch, &x, &fast_diff);
+    if (fast_bad < 0)
+        goto out_predict_failed;
+    if (fast_bad > 0 || fast_diff > 1e-9) {
+        fprintf(stderr,
+                "stance-bench-predict: st_model_predict_text with and without a vector disagree (%ld labels, "
+                "max difference %.3g)\n",
+                fast_bad, fast_diff);
+        goto out_free_scratch;
     }
 
     /* The first model's linear prediction alone over vectors featurized beforehand. */
@@ -582,16 +661,20 @@ int main(int argc, char **argv)
                o.passes, o.repeat);
         for (int k = 0; k < o.n_models; k++)
             printf("%s\"%s\"", k ? "," : "", st_model_task(models[k]));
-        printf("],\"checksum\":%ld,\"timings\":{", all.checksum);
+        printf("],\"checksum\":%ld,\"fast_path_max_diff\":%.3g,\"timings\":{", all.checksum, fast_diff);
     } else {
         printf("%zu quotes, %.2f MB, %d passes, best of %d; models:", q.n, q.bytes / 1e6, o.passes, o.repeat);
         for (int k = 0; k < o.n_models; k++)
             printf(" %s (%s)", st_model_task(models[k]), o.model_dirs[k]);
-        printf("\n");
+        printf("\nfast path (no vector) vs vector path: labels equal, max |dec or prob difference| %.3g\n",
+               fast_diff);
     }
+    report("tokenize", &tokenize, &q, o.passes, o.json, &first);
     report("pipeline", &all, &q, o.passes, o.json, &first);
-    if (shared.best_s >= 0)
+    if (shared.best_s >= 0) {
         report("pipeline_shared_tokens", &shared, &q, o.passes, o.json, &first);
+        report("pipeline_shared_vectors", &shared_vec, &q, o.passes, o.json, &first);
+    }
     for (int k = 0; k < o.n_models; k++) {
         char name[64];
         snprintf(name, sizeof(name), "model%d_text", k);

@@ -99,6 +99,11 @@ void st_modelset_unref(st_modelset *s)
     free(s);
 }
 
+size_t st_modelset_refs(const st_modelset *s)
+{
+    return s ? atomic_load_explicit(&((st_modelset *)s)->refs, memory_order_acquire) : 0;
+}
+
 const st_model *st_modelset_stance(const st_modelset *s)
 {
     return s ? s->stance : NULL;
@@ -193,13 +198,34 @@ void st_classifier_free(st_classifier **pc)
 
 /* ---- numbers and strings as jansson writes them ---- */
 
-/* 10^k for k in [0, 22], exact in 128 bits. */
+/* 10^k for k in [0, 19]. */
+static const uint64_t pow10_u64[20] = {1ULL,
+                                       10ULL,
+                                       100ULL,
+                                       1000ULL,
+                                       10000ULL,
+                                       100000ULL,
+                                       1000000ULL,
+                                       10000000ULL,
+                                       100000000ULL,
+                                       1000000000ULL,
+                                       10000000000ULL,
+                                       100000000000ULL,
+                                       1000000000000ULL,
+                                       10000000000000ULL,
+                                       100000000000000ULL,
+                                       1000000000000000ULL,
+                                       10000000000000000ULL,
+                                       100000000000000000ULL,
+                                       1000000000000000000ULL,
+                                       10000000000000000000ULL};
+
+/* 10^k for k in [0, 38], exact in 128 bits. */
 static unsigned __int128 pow10_u128(int k)
 {
-    unsigned __int128 p = 1;
-    while (k-- > 0)
-        p *= 10;
-    return p;
+    if (k <= 19)
+        return pow10_u64[k];
+    return (unsigned __int128)pow10_u64[k - 19] * pow10_u64[19];
 }
 
 /* The 17 significant digits of a (1e-4 <= a <= 1), correctly rounded (ties to even, as glibc's
@@ -208,15 +234,15 @@ static unsigned __int128 pow10_u128(int k)
  * 128 bits. Returns 0, or -1 when the search does not settle (the caller then uses snprintf). */
 static int digits17(double a, uint64_t *digits, int *exp10)
 {
-    int bexp;
-    double f = frexp(a, &bexp); /* a = f * 2^bexp, f in [0.5, 1) */
-    uint64_t m = (uint64_t)ldexp(f, 53);
-    int shift = 53 - bexp; /* a = m / 2^shift, shift in [52, 67] */
-    int x = (int)floor(log10(a));
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits); /* IEEE 754 binary64: a is normal here (>= 1e-4) */
+    uint64_t m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+    int shift = 1075 - (int)((bits >> 52) & 0x7ff); /* a = m / 2^shift, shift in [52, 66] */
+    int x = a >= 1.0 ? 0 : a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : -4; /* the loop corrects it */
     const uint64_t lo = 10000000000000000ULL, hi = 100000000000000000ULL;
     for (int tries = 0; tries < 4; tries++) {
         int k = 16 - x;
-        if (k < 0 || k > 21 || shift <= 0 || shift >= 127)
+        if (k < 0 || k > 22 || shift <= 0 || shift >= 127)
             return -1;
         unsigned __int128 n = (unsigned __int128)m * pow10_u128(k);
         unsigned __int128 q = n >> shift;

@@ -1,20 +1,20 @@
 /* features.c - vocabulary, n-grams and tf-idf sparse vectors (see st_features.h).
  *
- * Terms are produced by one generator (for_each_term) used by both st_vocab_build and
- * st_featurize, so training and prediction see the same terms; it is force-inlined into both, so
- * each gets its sink inlined and pays no call per term.
- *   - Word n-grams cost no copy: the generator turns the NUL between consecutive tokens of the
- *     token buffer into ' ' (tokens are stored back to back), so n-gram i..i+n-1 is one contiguous
- *     span, and puts the NULs back at the end. Each token is hashed once; an n-gram's hash combines
- *     its tokens' hashes (term_hash computes the same from a term string).
- *   - Character n-grams are slices of the padded word, hashed in their own domain; the "#c:"
- *     prefix of their terms is checked on comparison, never copied.
- *   - The vocabulary is an open-addressing table (linear probing, load <= 1/2) of {64-bit hash,
- *     id, pool offset} slots over one string pool; a probe compares bytes only on a full hash
- *     match. For tables past 1 MiB, the slot and term lines of all word n-grams of a text are
- *     prefetched before probing, so cache misses overlap instead of adding up.
- *   - Ids are sorted in place (quicksort under 64 ids, LSD radix above) and run-length counted;
- *     no allocation once the scratch buffers have grown to the text's size. */
+ * Terms are produced by one generator (gen_word_refs + gen_char_refs) used by st_vocab_build,
+ * st_featurize and st_featurize_tf, so training and prediction see the same terms. It only reads
+ * the tokens and makes term occurrences (tref): a 64-bit key (term_key) and where the bytes are.
+ *   - Word n-grams: each token is hashed once; an n-gram's key combines its tokens' hashes; a
+ *     unigram of at most 7 bytes is its own key. No string is built.
+ *   - Character n-grams: the padded words " w " are written once per text; an n-gram of at most 7
+ *     bytes is a masked 8-byte load (its own key), a longer one is hashed in its own domain.
+ *   - The vocabulary is an open-addressing table (linear probing, load <= 1/2) of {key, id, pool
+ *     offset} slots; a probe compares bytes only on a full match of a hashed key. Slots are
+ *     prefetched PREFETCH_AHEAD occurrences ahead.
+ *   - Counting (count_terms) uses a per-id counter array stamped per call, so a text's distinct
+ *     ids come out without sorting; st_featurize sorts only the distinct ids (quicksort under 64,
+ *     LSD radix above). With character n-grams the vocabulary caches the n-gram ids of each word
+ *     unigram term, so a known token costs one lookup instead of one per n-gram.
+ *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_features.h"
 
 #include <assert.h>
@@ -32,7 +32,6 @@
 #define CHAR_NGRAM_MAX 8
 #define CHAR_PREFIX "#c:"
 #define CHAR_PREFIX_LEN 3
-#define PREFETCH_MIN_SLOTS ((size_t)1 << 16) /* 1 MiB of table: below that, lookups hit the caches */
 
 /* ---- hashing ---- */
 
@@ -102,23 +101,92 @@ static inline uint64_t hash_combine(uint64_t h, uint64_t next)
     return fmix64((h ^ 0x2545F4914F6CDD1DULL) * 0x9E3779B97F4A7C15ULL + next);
 }
 
-/* The hash of any term string, equal to what the term generator computes for it: a "#c:" term
- * over the bytes after its prefix (in the character domain), a word n-gram by combining the
- * hashes of its ' '-separated tokens (word tokens never hold ' ' or start with '#'). */
-static uint64_t term_hash(const char *p, size_t n)
+/* ---- term keys ----
+ * Every term has a 64-bit key, computed the same way from a term string (term_key) and by the
+ * term generator from tokens (gen_terms); the table stores keys, never hashes in files.
+ *   - a word unigram or a character n-gram of at most 7 bytes (without the "#c:" prefix) is its
+ *     own key: the bytes little-endian in bits 0..55, the length in bits 56..58, KEY_CHAR for a
+ *     character n-gram; equal keys are equal terms, so a probe never reads the term's bytes;
+ *   - any other term's key is a 64-bit hash with the top bit (KEY_HASHED) set: a word n-gram
+ *     combines its tokens' hashes, a long word or character n-gram hashes its bytes (characters in
+ *     their own seed's domain); a probe compares bytes only when the whole key matches.
+ * No key is 0 (an inline key has a length >= 1, a hashed key the top bit), so 0 marks an empty
+ * slot. */
+#define KEY_HASHED ((uint64_t)1 << 63)
+#define KEY_CHAR ((uint64_t)1 << 59)
+#define KEY_INLINE_MAX 7
+
+/* p[0..n) (n <= 7) as a little-endian integer, without a variable-length memcpy call. */
+static inline uint64_t load_small(const char *p, size_t n)
+{
+    const unsigned char *t = (const unsigned char *)p;
+    uint64_t w = 0;
+    switch (n) {
+    case 7: w |= (uint64_t)t[6] << 48; /* fall through */
+    case 6: w |= (uint64_t)t[5] << 40; /* fall through */
+    case 5: w |= (uint64_t)t[4] << 32; /* fall through */
+    case 4: w |= (uint64_t)t[3] << 24; /* fall through */
+    case 3: w |= (uint64_t)t[2] << 16; /* fall through */
+    case 2: w |= (uint64_t)t[1] << 8;  /* fall through */
+    case 1: w |= (uint64_t)t[0];       /* fall through */
+    default: break;
+    }
+    return w;
+}
+
+/* The eight bytes at p as a little-endian integer (all eight must be readable). */
+static inline uint64_t load8_le(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Key of a word term without ' ' (one token). */
+static inline uint64_t word_key(const char *p, size_t n)
+{
+    if (n <= KEY_INLINE_MAX)
+        return load_small(p, n) | (uint64_t)n << 56;
+    return hash_bytes(p, n) | KEY_HASHED;
+}
+
+/* Key of the character n-gram "#c:" + p[0..n). */
+static inline uint64_t char_key(const char *p, size_t n)
+{
+    if (n <= KEY_INLINE_MAX)
+        return load_small(p, n) | (uint64_t)n << 56 | KEY_CHAR;
+    return hash_seeded(p, n, CHAR_SEED) | KEY_HASHED;
+}
+
+/* The key of any term string, equal to what gen_terms computes for it: a "#c:" term from the bytes
+ * after its prefix, a word n-gram by combining the hashes of its ' '-separated tokens (word tokens
+ * never hold ' ' or start with '#'). */
+static uint64_t term_key(const char *p, size_t n)
 {
     if (n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0)
-        return hash_seeded(p + CHAR_PREFIX_LEN, n - CHAR_PREFIX_LEN, CHAR_SEED);
+        return char_key(p + CHAR_PREFIX_LEN, n - CHAR_PREFIX_LEN);
     const char *end = p + n, *sp = memchr(p, ' ', n);
     if (!sp)
-        return hash_bytes(p, n);
+        return word_key(p, n);
     uint64_t h = hash_bytes(p, (size_t)(sp - p));
     while (sp) {
         p = sp + 1;
         sp = memchr(p, ' ', (size_t)(end - p));
         h = hash_combine(h, hash_bytes(p, (size_t)((sp ? sp : end) - p)));
     }
-    return h;
+    return h | KEY_HASHED;
+}
+
+/* Spreads a key over the table (inline keys are raw bytes): one multiply, high bits folded down,
+ * then masked by the caller. */
+static inline uint64_t key_mix(uint64_t k)
+{
+    k ^= k >> 31;
+    k *= 0x9E3779B97F4A7C15ULL;
+    return k ^ (k >> 32);
 }
 
 static int term_cmp(const char *a, size_t al, const char *b, size_t bl)
@@ -260,8 +328,8 @@ static int config_valid(const st_featurizer_config *c)
 /* ---- the vocabulary ---- */
 
 typedef struct vslot {
-    uint64_t hash;
-    uint32_t id;  /* 0: empty */
+    uint64_t key; /* the term's key (see term_key); 0: empty */
+    uint32_t id;
     uint32_t off; /* the term's offset in pool (NUL-terminated there; terms hold no NUL) */
 } vslot;
 
@@ -276,26 +344,83 @@ struct st_vocab {
     double *idf;
     vslot *slots;
     size_t mask; /* slot count - 1 (a power of two minus one) */
+    /* With character n-grams: the known character n-gram ids of every word unigram term (after
+     * its "NOT_" prefix), with repeats, so a token found as a unigram needs no n-gram generated
+     * or looked up: cg_ids[cg_off[id] .. cg_off[id + 1]). NULL without character n-grams. */
+    uint32_t *cg_off;
+    uint32_t *cg_ids;
 };
 
-/* True when the NUL-terminated term t is prefix (pre bytes: "" or "#c:") followed by key[0..n). */
-static inline int term_is(const char *t, size_t pre, const char *key, size_t n)
-{
-    if (pre && memcmp(t, CHAR_PREFIX, CHAR_PREFIX_LEN) != 0)
-        return 0;
-    return bytes_equal(t + pre, key, n) && t[pre + n] == '\0';
-}
+/* One term occurrence made by gen_terms: its key and where its bytes are. A word n-gram is tokens
+ * a .. a+n-1 joined by ' '; a character n-gram (n & REF_CHAR) is "#c:" followed by the
+ * (n & ~REF_CHAR) bytes at offset a of the scratch's padded words. */
+typedef struct tref {
+    uint64_t key;
+    uint32_t a;
+    uint32_t n;
+} tref;
+#define REF_CHAR 0x80000000u
 
-/* Id of the term (pre ? "#c:" : "") + key[0..n) whose term_hash is h, or 0. */
-static inline int vocab_find(const st_vocab *v, const char *key, size_t n, size_t pre, uint64_t h)
+/* Id of the term string term[0..n) whose key is key, or 0. */
+static int vocab_find_str(const st_vocab *v, const char *term, size_t n, uint64_t key)
 {
-    size_t i = (size_t)h & v->mask;
+    size_t i = (size_t)key_mix(key) & v->mask;
     for (;;) {
         const vslot *sl = &v->slots[i];
-        if (sl->id == 0)
+        if (sl->key == key) {
+            if (!(key & KEY_HASHED) || (v->len[sl->id] == n && memcmp(v->pool + sl->off, term, n) == 0))
+                return (int)sl->id;
+        } else if (sl->key == 0) {
             return 0;
-        if (sl->hash == h && term_is(v->pool + sl->off, pre, key, n))
-            return (int)sl->id;
+        }
+        i = (i + 1) & v->mask;
+    }
+}
+
+/* True when vocabulary term id (at pool offset off) is the term of r (whose key matched). */
+static int ref_matches(const st_vocab *v, uint32_t id, uint32_t off, const st_tokens *t, const char *pad,
+                       const tref *r)
+{
+    const char *term = v->pool + off;
+    size_t tl = v->len[id];
+    if (r->n & REF_CHAR) {
+        size_t n = r->n & ~REF_CHAR;
+        return tl == CHAR_PREFIX_LEN + n && memcmp(term, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0 &&
+               memcmp(term + CHAR_PREFIX_LEN, pad + r->a, n) == 0;
+    }
+    size_t want = r->n - 1; /* the separating spaces */
+    for (uint32_t j = 0; j < r->n; j++)
+        want += t->len[r->a + j];
+    if (tl != want)
+        return 0;
+    for (uint32_t j = 0; j < r->n; j++) {
+        size_t l = t->len[r->a + j];
+        if (j > 0 && *term++ != ' ')
+            return 0;
+        if (memcmp(term, t->buf + t->off[r->a + j], l) != 0)
+            return 0;
+        term += l;
+    }
+    return 1;
+}
+
+/* Id of the term occurrence r, or 0. An inline key is the term itself; a hashed one is checked. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int
+vocab_find_ref(const st_vocab *v, const st_tokens *t, const char *pad, const tref *r)
+{
+    uint64_t key = r->key;
+    size_t i = (size_t)key_mix(key) & v->mask;
+    for (;;) {
+        const vslot *sl = &v->slots[i];
+        if (sl->key == key) {
+            if (!(key & KEY_HASHED) || ref_matches(v, sl->id, sl->off, t, pad, r))
+                return (int)sl->id;
+        } else if (sl->key == 0) {
+            return 0;
+        }
         i = (i + 1) & v->mask;
     }
 }
@@ -331,11 +456,11 @@ static st_status vocab_index(st_vocab *v)
         return ST_ERR_NOMEM;
     v->mask = cap - 1;
     for (size_t id = 1; id <= v->size; id++) {
-        uint64_t h = term_hash(v->pool + v->off[id], v->len[id]);
-        size_t i = (size_t)h & v->mask;
-        while (v->slots[i].id != 0)
+        uint64_t key = term_key(v->pool + v->off[id], v->len[id]);
+        size_t i = (size_t)key_mix(key) & v->mask;
+        while (v->slots[i].key != 0)
             i = (i + 1) & v->mask;
-        v->slots[i].hash = h;
+        v->slots[i].key = key;
         v->slots[i].id = (uint32_t)id;
         v->slots[i].off = (uint32_t)v->off[id];
     }
@@ -353,6 +478,8 @@ void st_vocab_free(st_vocab **pv)
     free(v->df);
     free(v->idf);
     free(v->slots);
+    free(v->cg_off);
+    free(v->cg_ids);
     free(v);
     *pv = NULL;
 }
@@ -395,25 +522,45 @@ int st_vocab_df(const st_vocab *v, int id)
 
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 {
-    return vocab_find(v, term, len, 0, term_hash(term, len));
+    if (len == 0)
+        return 0;
+    return vocab_find_str(v, term, len, term_key(term, len));
 }
 
 /* ---- scratch and the term generator ---- */
 
+#define TF_TABLE 64      /* 1 + ln(tf) for tf < TF_TABLE, computed once per scratch */
+#define PREFETCH_AHEAD 8 /* term occurrences between a slot's prefetch and its probe */
+
+typedef struct dcount { /* a dense per-id counter, valid when stamp == the scratch's epoch */
+    uint32_t stamp;
+    uint32_t count;
+} dcount;
+
 struct st_featurize_scratch {
     st_tokens toks;
-    char *key; /* the padded word " w " of character n-grams */
+    char *key; /* a term's bytes, built by the vocabulary builder */
     size_t key_cap;
-    uint32_t *cpb; /* code point starts of the padded word, plus its end */
+    char *pad; /* the padded words " w " of all tokens, back to back, plus 8 zero bytes */
+    size_t pad_cap;
+    uint32_t *cpb; /* code point starts of one padded word, plus its end */
     size_t cpb_cap;
-    int *ids; /* ids of the known terms of the text, in generation order */
-    size_t ids_cap;
-    int *tmp; /* the radix sort's second buffer, as large as ids */
+    tref *refs; /* the term occurrences of the text, in generation order */
+    size_t refs_cap;
+    int *tmp; /* the radix sort's second buffer, as large as uid */
     size_t tmp_cap;
     uint64_t *th; /* hash of each token */
     size_t th_cap;
-    uint64_t *nh; /* hash of each word n-gram occurrence */
-    size_t nh_cap;
+    dcount *dense; /* per-id counters for st_featurize_tf, indexed by id */
+    size_t dense_cap;
+    uint32_t epoch;
+    unsigned char *need; /* per token: its character n-grams are not cached */
+    size_t need_cap;
+    int *uid; /* distinct ids of the text (st_featurize_tf), first occurrence order */
+    size_t u_cap;
+    double *utf; /* their tf weights */
+    size_t utf_cap;
+    double tf_log[TF_TABLE];
 };
 
 st_status st_featurize_scratch_new(st_featurize_scratch **out)
@@ -422,6 +569,8 @@ st_status st_featurize_scratch_new(st_featurize_scratch **out)
     if (!*out)
         return ST_ERR_NOMEM;
     st_tokens_init(&(*out)->toks);
+    for (int i = 1; i < TF_TABLE; i++)
+        (*out)->tf_log[i] = 1.0 + log((double)i);
     return ST_OK;
 }
 
@@ -432,11 +581,15 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     st_featurize_scratch *s = *ps;
     st_tokens_free(&s->toks);
     free(s->key);
+    free(s->pad);
     free(s->cpb);
-    free(s->ids);
+    free(s->refs);
     free(s->tmp);
     free(s->th);
-    free(s->nh);
+    free(s->dense);
+    free(s->uid);
+    free(s->need);
+    free(s->utf);
     free(s);
     *ps = NULL;
 }
@@ -461,27 +614,66 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
     return 1;
 }
 
-/* Receives one term occurrence: the term is key[0..n) (pre == 0) or "#c:" + key[0..n) (pre == 3, a
- * character n-gram, passed without copying); hash is term_hash of the whole term. */
-typedef st_status (*term_fn)(void *ctx, const char *key, size_t n, size_t pre, uint64_t hash);
-
-/* Character n-grams of token w[0..wl) (sklearn's char_wb), passed to fn as slices of the padded
- * word " w " with pre = 3 (the "#c:" prefix is implied, never copied). */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline st_status
-char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl, st_featurize_scratch *s, term_fn fn,
-            void *ctx)
+/* An upper bound on the term occurrences gen_terms makes for t: n-grams by position, and at most
+ * len + 2 character n-grams of each size per token. */
+static size_t max_terms(const st_featurizer_config *cfg, const st_tokens *t)
 {
-    size_t plen = wl + 2; /* " w " */
-    if (!grow(&s->key, &s->key_cap, plen, 1) || !grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
+    size_t total = 0;
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
+        if (t->n >= (size_t)n)
+            total += t->n - (size_t)n + 1;
+    if (cfg->char_ngram_max > 0) {
+        size_t sizes = (size_t)(cfg->char_ngram_max - cfg->char_ngram_min + 1);
+        for (size_t i = 0; i < t->n; i++)
+            total += sizes * ((size_t)t->len[i] + 2);
+    }
+    return total;
+}
+
+/* Masks of the low n bytes, n = 0..7. */
+static const uint64_t low_bytes[8] = {0,
+                                      0xFFULL,
+                                      0xFFFFULL,
+                                      0xFFFFFFULL,
+                                      0xFFFFFFFFULL,
+                                      0xFFFFFFFFFFULL,
+                                      0xFFFFFFFFFFFFULL,
+                                      0xFFFFFFFFFFFFFFULL};
+
+/* Character n-grams (sklearn's char_wb) of the padded word pad[0..plen) at offset base of s->pad,
+ * appended to refs from *k. The pad buffer has 8 readable bytes past every padded word. */
+static st_status char_ngram_refs(const st_featurizer_config *cfg, st_featurize_scratch *s, size_t base,
+                                 size_t plen, tref *refs, size_t *k)
+{
+    const char *pad = s->pad + base;
+    size_t kk = *k;
+    int ascii = 1;
+    for (size_t i = 0; i < plen; i++)
+        ascii &= (unsigned char)pad[i] < 0x80;
+    if (ascii) { /* one byte per code point: an n-gram is n bytes, its key a masked load */
+        for (int n = cfg->char_ngram_min; n <= cfg->char_ngram_max; n++) {
+            size_t un = (size_t)n;
+            if (plen <= un) { /* the padded word is shorter than n: itself, once */
+                refs[kk++] = (tref){char_key(pad, plen), (uint32_t)base, (uint32_t)plen | REF_CHAR};
+                break;
+            }
+            if (un <= KEY_INLINE_MAX) {
+                uint64_t tag = (uint64_t)un << 56 | KEY_CHAR, m = low_bytes[un];
+                for (size_t st = 0; st + un <= plen; st++)
+                    refs[kk++] = (tref){(load8_le(pad + st) & m) | tag, (uint32_t)(base + st),
+                                        (uint32_t)un | REF_CHAR};
+            } else {
+                for (size_t st = 0; st + un <= plen; st++)
+                    refs[kk++] =
+                        (tref){char_key(pad + st, un), (uint32_t)(base + st), (uint32_t)un | REF_CHAR};
+            }
+        }
+        *k = kk;
+        return ST_OK;
+    }
+    if (!grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
         return ST_ERR_NOMEM;
-    char *pad = s->key;
     uint32_t *cpb = s->cpb;
-    pad[0] = ' ';
-    memcpy(pad + 1, w, wl);
-    pad[plen - 1] = ' ';
     size_t np = 0;
     for (size_t i = 0; i < plen; i++)
         if (((unsigned char)pad[i] & 0xC0) != 0x80)
@@ -489,92 +681,152 @@ char_ngrams(const st_featurizer_config *cfg, const char *w, size_t wl, st_featur
     cpb[np] = (uint32_t)plen;
     for (int n = cfg->char_ngram_min; n <= cfg->char_ngram_max; n++) {
         size_t un = (size_t)n;
-        if (np <= un) /* the padded word is shorter than n: itself, once */
-            return fn(ctx, pad, plen, CHAR_PREFIX_LEN, hash_seeded(pad, plen, CHAR_SEED));
+        if (np <= un) {
+            refs[kk++] = (tref){char_key(pad, plen), (uint32_t)base, (uint32_t)plen | REF_CHAR};
+            break;
+        }
         for (size_t st = 0; st + un <= np; st++) {
             size_t a = cpb[st], b = cpb[st + un];
-            st_status rc = fn(ctx, pad + a, b - a, CHAR_PREFIX_LEN, hash_seeded(pad + a, b - a, CHAR_SEED));
-            if (rc != ST_OK)
-                return rc;
+            refs[kk++] = (tref){char_key(pad + a, b - a), (uint32_t)(base + a), (uint32_t)(b - a) | REF_CHAR};
         }
+    }
+    *k = kk;
+    return ST_OK;
+}
+
+/* Appends the word n-gram occurrences of t to s->refs from *k (s->refs has room for max_terms):
+ * by n, then by position, so with ngram_min == 1 refs[0..t->n) are the unigrams in token order. */
+static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens *t, st_featurize_scratch *s,
+                               size_t *k)
+{
+    size_t nt = t->n, kk = *k;
+    tref *refs = s->refs;
+    const char *buf = t->buf;
+    const uint32_t *off = t->off, *tlen = t->len;
+    if (cfg->ngram_max > 1) {
+        if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th))
+            return ST_ERR_NOMEM;
+        for (size_t i = 0; i < nt; i++)
+            s->th[i] = hash_bytes(buf + off[i], tlen[i]);
+    }
+    const uint64_t *th = s->th;
+    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++) {
+        size_t un = (size_t)n;
+        for (size_t i = 0; i + un <= nt; i++) {
+            uint64_t key;
+            if (un == 1) {
+                key = word_key(buf + off[i], tlen[i]);
+            } else {
+                uint64_t h = th[i];
+                for (size_t j = 1; j < un; j++)
+                    h = hash_combine(h, th[i + j]);
+                key = h | KEY_HASHED;
+            }
+            refs[kk++] = (tref){key, (uint32_t)i, (uint32_t)un};
+        }
+    }
+    *k = kk;
+    return ST_OK;
+}
+
+/* The word of token w[0..*wl) whose character n-grams are taken: without a "NOT_" prefix. */
+static inline const char *char_word(const char *w, size_t *wl)
+{
+    if (*wl > 4 && memcmp(w, "NOT_", 4) == 0) {
+        *wl -= 4;
+        return w + 4;
+    }
+    return w;
+}
+
+/* Appends the character n-gram occurrences of the tokens of t (those with need[i] != 0; need NULL:
+ * all) to s->refs from *k, token by token, writing their padded words to s->pad. */
+static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens *t, st_featurize_scratch *s,
+                               const unsigned char *need, size_t *k)
+{
+    size_t nt = t->n, total = 8;
+    for (size_t i = 0; i < nt; i++)
+        if (!need || need[i])
+            total += (size_t)t->len[i] + 2;
+    if (total > UINT32_MAX / 2)
+        return ST_ERR_TOO_LARGE;
+    if (!grow(&s->pad, &s->pad_cap, total, 1))
+        return ST_ERR_NOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < nt; i++) { /* every padded word first, each followed by the next */
+        if (need && !need[i])
+            continue;
+        size_t wl = t->len[i];
+        const char *w = char_word(t->buf + t->off[i], &wl);
+        s->pad[at] = ' ';
+        memcpy(s->pad + at + 1, w, wl);
+        s->pad[at + 1 + wl] = ' ';
+        at += wl + 2;
+    }
+    memset(s->pad + at, 0, 8);
+    at = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (need && !need[i])
+            continue;
+        size_t wl = t->len[i];
+        char_word(t->buf + t->off[i], &wl);
+        st_status rc = char_ngram_refs(cfg, s, at, wl + 2, s->refs, k);
+        if (rc != ST_OK)
+            return rc;
+        at += wl + 2;
     }
     return ST_OK;
 }
 
-/* Calls fn for every term occurrence of the token list t, in a fixed order: word n-grams by n,
- * then by position; then character n-grams by token. t's NUL terminators are restored before
- * returning. pf (may be NULL): the vocabulary whose table lines to prefetch for the word n-grams. */
-#if defined(__GNUC__)
-__attribute__((always_inline)) /* so each caller gets its sink inlined: one generator, no call per term */
-#endif
-static inline st_status
-for_each_term(const st_featurizer_config *cfg, st_tokens *t, st_featurize_scratch *s, const st_vocab *pf,
-              term_fn fn, void *ctx)
+/* Makes every term occurrence of the token list t into s->refs[0..*count), in a fixed order: word
+ * n-grams by n, then by position; then character n-grams by token (their padded words in s->pad).
+ * Reads t only. */
+static st_status gen_terms(const st_featurizer_config *cfg, const st_tokens *t, st_featurize_scratch *s,
+                           size_t *count)
 {
-    st_status rc = ST_OK;
-    size_t nt = t->n, nw = 0;
-    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
-        if (nt >= (size_t)n)
-            nw += nt - (size_t)n + 1;
-    if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th) || !grow(&s->nh, &s->nh_cap, nw, sizeof *s->nh))
-        return ST_ERR_NOMEM;
-    uint64_t *th = s->th, *nh = s->nh;
-    char *buf = t->buf; /* locals: the sink's stores cannot alias them */
-    const uint32_t *off = t->off, *tlen = t->len;
-    for (size_t i = 0; i < nt; i++)
-        th[i] = hash_bytes(buf + off[i], tlen[i]);
-    /* every word n-gram's hash first, so the table lines can be fetched while the loop runs on:
-     * with a vocabulary larger than the caches, a lookup is otherwise one memory latency each */
     size_t k = 0;
-    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
-        for (size_t i = 0; i + (size_t)n <= nt; i++) {
-            uint64_t h = th[i];
-            for (size_t j = 1; j < (size_t)n; j++)
-                h = hash_combine(h, th[i + j]);
-            nh[k++] = h;
-        }
-#if defined(__GNUC__)
-    if (pf && pf->mask >= PREFETCH_MIN_SLOTS) { /* a table that cannot stay in the caches */
-        for (size_t j = 0; j < nw; j++)
-            __builtin_prefetch(&pf->slots[(size_t)nh[j] & pf->mask]);
-        for (size_t j = 0; j < nw; j++) { /* then the term bytes of the likely hits */
-            const vslot *sl = &pf->slots[(size_t)nh[j] & pf->mask];
-            if (sl->hash == nh[j])
-                __builtin_prefetch(pf->pool + sl->off);
-        }
-    }
-#else
-    (void)pf;
-#endif
-    if (cfg->ngram_max > 1)
-        for (size_t i = 0; i + 1 < nt; i++)
-            buf[off[i] + tlen[i]] = ' '; /* tokens are back to back: n-grams become spans */
-    k = 0;
-    for (int n = cfg->ngram_min; n <= cfg->ngram_max && rc == ST_OK; n++) {
-        size_t un = (size_t)n;
-        for (size_t i = 0; i + un <= nt; i++) {
-            size_t a = off[i], b = (size_t)off[i + un - 1] + tlen[i + un - 1];
-            if ((rc = fn(ctx, buf + a, b - a, 0, nh[k++])) != ST_OK)
-                break;
-        }
-    }
-    if (cfg->ngram_max > 1)
-        for (size_t i = 0; i + 1 < nt; i++)
-            buf[off[i] + tlen[i]] = '\0';
-    if (rc != ST_OK || cfg->char_ngram_max == 0)
+    *count = 0;
+    if (!grow(&s->refs, &s->refs_cap, max_terms(cfg, t), sizeof *s->refs))
+        return ST_ERR_NOMEM;
+    st_status rc = gen_word_refs(cfg, t, s, &k);
+    if (rc == ST_OK && cfg->char_ngram_max > 0 && t->n > 0)
+        rc = gen_char_refs(cfg, t, s, NULL, &k);
+    if (rc != ST_OK)
         return rc;
-    for (size_t i = 0; i < nt; i++) {
-        const char *w = t->buf + t->off[i];
-        size_t wl = t->len[i];
-        if (wl > 4 && memcmp(w, "NOT_", 4) == 0) {
-            w += 4;
-            wl -= 4;
-        }
-        if ((rc = char_ngrams(cfg, w, wl, s, fn, ctx)) != ST_OK)
-            return rc;
-    }
+    *count = k;
     return ST_OK;
 }
+
+/* Writes the bytes of term occurrence r into s->key (grown as needed); returns its length, or
+ * (size_t)-1 when out of memory. For the vocabulary builder. */
+static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch *s)
+{
+    size_t n;
+    if (r->n & REF_CHAR) {
+        size_t cn = r->n & ~REF_CHAR;
+        n = CHAR_PREFIX_LEN + cn;
+        if (!grow(&s->key, &s->key_cap, n, 1))
+            return (size_t)-1;
+        memcpy(s->key, CHAR_PREFIX, CHAR_PREFIX_LEN);
+        memcpy(s->key + CHAR_PREFIX_LEN, s->pad + r->a, cn);
+        return n;
+    }
+    n = r->n - 1;
+    for (uint32_t j = 0; j < r->n; j++)
+        n += t->len[r->a + j];
+    if (!grow(&s->key, &s->key_cap, n, 1))
+        return (size_t)-1;
+    char *d = s->key;
+    for (uint32_t j = 0; j < r->n; j++) {
+        if (j > 0)
+            *d++ = ' ';
+        memcpy(d, t->buf + t->off[r->a + j], t->len[r->a + j]);
+        d += t->len[r->a + j];
+    }
+    return n;
+}
+
+static st_status vocab_char_cache(st_vocab *v);
 
 /* ---- building ---- */
 
@@ -603,7 +855,7 @@ static st_status builder_rehash(builder *b)
     for (size_t i = 0; i <= b->mask; i++) {
         if (b->slots[i].len == 0)
             continue;
-        size_t j = (size_t)b->slots[i].hash & (cap - 1);
+        size_t j = (size_t)key_mix(b->slots[i].hash) & (cap - 1);
         while (ns[j].len != 0)
             j = (j + 1) & (cap - 1);
         ns[j] = b->slots[i];
@@ -614,38 +866,52 @@ static st_status builder_rehash(builder *b)
     return ST_OK;
 }
 
-static st_status build_sink(void *ctx, const char *key, size_t n, size_t pre, uint64_t h)
+/* Counts term occurrence r of document b->doc: a known term's df once per document, a new term
+ * added with df 1. Bytes are built only to add a term or to check a hashed key. */
+static st_status build_add(builder *b, const tref *r, const st_tokens *t, st_featurize_scratch *s)
 {
-    builder *b = ctx;
-    if (n + pre >= UINT32_MAX)
-        return ST_ERR_TOO_LARGE;
-    size_t i = (size_t)h & b->mask;
+    uint64_t h = r->key;
+    size_t i = (size_t)key_mix(h) & b->mask;
+    size_t n = 0;
+    int have_bytes = 0;
     for (;;) {
         bslot *sl = &b->slots[i];
         if (sl->len == 0)
             break;
-        if (sl->hash == h && sl->len == n + pre &&
-            (!pre || memcmp(b->pool + sl->off, CHAR_PREFIX, pre) == 0) &&
-            memcmp(b->pool + sl->off + pre, key, n) == 0) {
-            if (sl->last != b->doc) {
-                sl->last = b->doc;
-                sl->df++;
+        if (sl->hash == h) {
+            int same = 1;
+            if (h & KEY_HASHED) {
+                if (!have_bytes) {
+                    if ((n = ref_bytes(r, t, s)) == (size_t)-1)
+                        return ST_ERR_NOMEM;
+                    have_bytes = 1;
+                }
+                same = sl->len == n && memcmp(b->pool + sl->off, s->key, n) == 0;
             }
-            return ST_OK;
+            if (same) {
+                if (sl->last != b->doc) {
+                    sl->last = b->doc;
+                    sl->df++;
+                }
+                return ST_OK;
+            }
         }
         i = (i + 1) & b->mask;
     }
-    if (!grow(&b->pool, &b->pool_cap, b->pool_len + pre + n, 1))
+    if (!have_bytes && (n = ref_bytes(r, t, s)) == (size_t)-1)
+        return ST_ERR_NOMEM;
+    if (n >= UINT32_MAX)
+        return ST_ERR_TOO_LARGE;
+    if (!grow(&b->pool, &b->pool_cap, b->pool_len + n, 1))
         return ST_ERR_NOMEM;
     bslot *sl = &b->slots[i];
     sl->hash = h;
     sl->off = b->pool_len;
-    sl->len = (uint32_t)(pre + n);
+    sl->len = (uint32_t)n;
     sl->df = 1;
     sl->last = b->doc;
-    memcpy(b->pool + b->pool_len, CHAR_PREFIX, pre);
-    memcpy(b->pool + b->pool_len + pre, key, n);
-    b->pool_len += pre + n;
+    memcpy(b->pool + b->pool_len, s->key, n);
+    b->pool_len += n;
     if (++b->used * 2 > b->mask + 1)
         return builder_rehash(b);
     return ST_OK;
@@ -700,8 +966,12 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
         if ((rc = st_tokenize(&cfg->tok, texts[d], lens[d], &s->toks)) != ST_OK)
             goto out_free_builder;
         b.doc = d + 1;
-        if ((rc = for_each_term(cfg, &s->toks, s, NULL, build_sink, &b)) != ST_OK)
+        size_t nr;
+        if ((rc = gen_terms(cfg, &s->toks, s, &nr)) != ST_OK)
             goto out_free_builder;
+        for (size_t r = 0; r < nr; r++)
+            if ((rc = build_add(&b, &s->refs[r], &s->toks, s)) != ST_OK)
+                goto out_free_builder;
     }
 
     size_t min_df = cfg->min_df > 0 ? (size_t)cfg->min_df : 1, nc = 0;
@@ -748,7 +1018,7 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
         v->idf[id] = log((1.0 + (double)n_docs) / (1.0 + (double)c[i].df)) + 1.0;
         at += c[i].len + 1;
     }
-    if ((rc = vocab_index(v)) != ST_OK)
+    if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
         goto out_free_vocab;
     *out = v;
     v = NULL;
@@ -765,45 +1035,6 @@ out_free_scratch:
 }
 
 /* ---- featurizing ---- */
-
-typedef struct fctx {
-    const st_vocab *v;
-    int *ids; /* room for every term occurrence (sized by max_terms before generating) */
-    size_t n;
-} fctx;
-
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline st_status
-feat_sink(void *ctx, const char *key, size_t n, size_t pre, uint64_t h)
-{
-    fctx *f = ctx;
-    int id = vocab_find(f->v, key, n, pre, h);
-    if (id) {
-        f->ids[f->n++] = id;
-#if defined(__GNUC__)
-        __builtin_prefetch(&f->v->idf[id]); /* read when the vector is weighted */
-#endif
-    }
-    return ST_OK;
-}
-
-/* An upper bound on the term occurrences for_each_term passes on for t: n-grams by position, and
- * at most len + 2 character n-grams of each size per token. */
-static size_t max_terms(const st_featurizer_config *cfg, const st_tokens *t)
-{
-    size_t total = 0;
-    for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++)
-        if (t->n >= (size_t)n)
-            total += t->n - (size_t)n + 1;
-    if (cfg->char_ngram_max > 0) {
-        size_t sizes = (size_t)(cfg->char_ngram_max - cfg->char_ngram_min + 1);
-        for (size_t i = 0; i < t->n; i++)
-            total += sizes * ((size_t)t->len[i] + 2);
-    }
-    return total;
-}
 
 static void insertion_sort(int *a, size_t n)
 {
@@ -888,48 +1119,226 @@ static int *radix_sort(int *a, int *tmp, size_t n, int passes)
     return src;
 }
 
-st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *s, st_svec *out)
+/* The tf weight of a term seen c >= 1 times: 1 + ln c (sublinear) or c. */
+static inline double tf_weight(const st_featurize_scratch *s, int sublinear, uint32_t c)
+{
+    if (c == 1)
+        return 1.0;
+    if (!sublinear)
+        return (double)c;
+    return c < TF_TABLE ? s->tf_log[c] : 1.0 + log((double)c);
+}
+
+/* Counts id once more in the stamped per-id counters, recording a first occurrence in uid. */
+#define COUNT_ID(id_)                                                                                        \
+    do {                                                                                                     \
+        dcount *c_ = &d[(id_)];                                                                              \
+        if (c_->stamp != ep) {                                                                               \
+            c_->stamp = ep;                                                                                  \
+            c_->count = 1;                                                                                   \
+            uid[n++] = (int)(id_);                                                                           \
+        } else {                                                                                             \
+            c_->count++;                                                                                     \
+        }                                                                                                    \
+    } while (0)
+
+/* Looks up every term occurrence of toks in v and counts the known ones: the distinct ids go to
+ * s->uid[0..*nu) in first-occurrence order, their counts to s->dense[id].count. No sort, no hash
+ * of ids: a per-id counter stamped with the call's epoch. With character n-grams, a token found as
+ * a unigram takes its n-gram ids from the vocabulary's cache (v->cg_off); only the other tokens'
+ * n-grams are generated and looked up. The counts equal those of every occurrence gen_terms makes. */
+static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, size_t *nu)
+{
+    const st_featurizer_config *cfg = &v->cfg;
+    size_t nr = 0, nt = toks->n;
+    *nu = 0;
+    size_t bound = max_terms(cfg, toks);
+    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
+        return ST_ERR_NOMEM;
+    st_status rc = gen_word_refs(cfg, toks, s, &nr);
+    if (rc != ST_OK)
+        return rc;
+    if (v->size + 1 > s->dense_cap) {
+        size_t old = s->dense_cap;
+        if (!grow(&s->dense, &s->dense_cap, v->size + 1, sizeof *s->dense))
+            return ST_ERR_NOMEM;
+        memset(s->dense + old, 0, (s->dense_cap - old) * sizeof *s->dense);
+    }
+    size_t ubound = bound < v->size ? bound : v->size;
+    int chars = cfg->char_ngram_max > 0 && nt > 0;
+    int cached = chars && v->cg_off && cfg->ngram_min == 1;
+    if (!grow(&s->uid, &s->u_cap, ubound, sizeof *s->uid) || (cached && !grow(&s->need, &s->need_cap, nt, 1)))
+        return ST_ERR_NOMEM;
+    if (++s->epoch == 0) { /* after 2^32 calls: every stamp is stale again */
+        memset(s->dense, 0, s->dense_cap * sizeof *s->dense);
+        s->epoch = 1;
+    }
+    const uint32_t ep = s->epoch;
+    dcount *d = s->dense;
+    int *uid = s->uid;
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t from = 0;
+        if (pass == 1) { /* character n-grams of the tokens the cache did not cover */
+            if (!chars)
+                break;
+            from = nr;
+            if ((rc = gen_char_refs(cfg, toks, s, cached ? s->need : NULL, &nr)) != ST_OK)
+                return rc;
+        }
+        const tref *refs = s->refs;
+        const char *pad = s->pad;
+        for (size_t r = from; r < nr; r++) {
+#if defined(__GNUC__)
+            if (r + PREFETCH_AHEAD < nr)
+                __builtin_prefetch(&v->slots[(size_t)key_mix(refs[r + PREFETCH_AHEAD].key) & v->mask]);
+#endif
+            int id = vocab_find_ref(v, toks, pad, &refs[r]);
+            if (pass == 0 && cached && r < nt) { /* a unigram: its token's n-grams from the cache */
+                s->need[r] = id == 0;
+                if (id)
+                    for (uint32_t j = v->cg_off[id]; j < v->cg_off[id + 1]; j++)
+                        COUNT_ID(v->cg_ids[j]);
+            }
+            if (id)
+                COUNT_ID(id);
+        }
+    }
+    *nu = n;
+    return ST_OK;
+}
+#undef COUNT_ID
+
+/* Builds v->cg_off / v->cg_ids (see struct st_vocab) for a vocabulary with character n-grams, once
+ * its table is built: each word unigram term's n-grams generated as gen_terms does for a token. */
+static st_status vocab_char_cache(st_vocab *v)
 {
     st_status rc;
-    out->n = 0;
-    size_t bound = max_terms(&v->cfg, toks);
-    if (!grow(&s->ids, &s->ids_cap, bound, sizeof *s->ids) ||
-        !grow(&s->tmp, &s->tmp_cap, bound, sizeof *s->tmp))
-        return ST_ERR_NOMEM;
-    fctx f = {v, s->ids, 0};
-    if ((rc = for_each_term(&v->cfg, toks, s, v, feat_sink, &f)) != ST_OK)
+    if (v->cfg.char_ngram_max == 0)
+        return ST_OK;
+    st_featurize_scratch *s;
+    if ((rc = st_featurize_scratch_new(&s)) != ST_OK)
         return rc;
-    size_t n = f.n;
-    assert(n <= bound);
+    size_t n = 0, cap = 0;
+    uint32_t *ids = NULL;
+    v->cg_off = malloc((v->size + 2) * sizeof *v->cg_off);
+    if (!v->cg_off) {
+        rc = ST_ERR_NOMEM;
+        goto out_free;
+    }
+    size_t sizes = (size_t)(v->cfg.char_ngram_max - v->cfg.char_ngram_min + 1);
+    for (size_t id = 1; id <= v->size; id++) {
+        v->cg_off[id] = (uint32_t)n;
+        const char *term = v->pool + v->off[id];
+        size_t wl = v->len[id];
+        if (memchr(term, ' ', wl) ||
+            (wl >= CHAR_PREFIX_LEN && memcmp(term, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0))
+            continue; /* not a word unigram */
+        const char *w = char_word(term, &wl);
+        size_t k = 0;
+        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs)) {
+            rc = ST_ERR_NOMEM;
+            goto out_free;
+        }
+        s->pad[0] = ' ';
+        memcpy(s->pad + 1, w, wl);
+        s->pad[wl + 1] = ' ';
+        memset(s->pad + wl + 2, 0, 8);
+        if ((rc = char_ngram_refs(&v->cfg, s, 0, wl + 2, s->refs, &k)) != ST_OK)
+            goto out_free;
+        if (!grow(&ids, &cap, n + k, sizeof *ids)) {
+            rc = ST_ERR_NOMEM;
+            goto out_free;
+        }
+        for (size_t r = 0; r < k; r++) {
+            int cid = vocab_find_ref(v, NULL, s->pad, &s->refs[r]);
+            if (cid)
+                ids[n++] = (uint32_t)cid;
+        }
+        if (n >= UINT32_MAX / 2) {
+            rc = ST_ERR_TOO_LARGE;
+            goto out_free;
+        }
+    }
+    v->cg_off[v->size + 1] = (uint32_t)n;
+    v->cg_ids = ids;
+    ids = NULL;
+out_free:
+    free(ids);
+    if (rc != ST_OK) {
+        free(v->cg_off);
+        v->cg_off = NULL;
+    }
+    st_featurize_scratch_free(&s);
+    return rc;
+}
+
+st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, st_term_tf *out)
+{
+    size_t n;
+    out->id = NULL;
+    out->tf = NULL;
+    out->n = 0;
+    st_status rc = count_terms(v, toks, s, &n);
+    if (rc != ST_OK)
+        return rc;
+    if (!grow(&s->utf, &s->utf_cap, n, sizeof *s->utf))
+        return ST_ERR_NOMEM;
+    int sub = v->cfg.sublinear_tf;
+    for (size_t e = 0; e < n; e++)
+        s->utf[e] = tf_weight(s, sub, s->dense[s->uid[e]].count);
+    out->id = s->uid;
+    out->tf = s->utf;
+    out->n = n;
+    return ST_OK;
+}
+
+st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s,
+                               st_term_tf *out)
+{
+    out->id = NULL;
+    out->tf = NULL;
+    out->n = 0;
+    st_status rc = st_tokenize(&v->cfg.tok, text, len, &s->toks);
+    if (rc != ST_OK)
+        return rc;
+    return st_featurize_tf(v, &s->toks, s, out);
+}
+
+st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *s, st_svec *out)
+{
+    size_t n;
+    out->n = 0;
+    st_status rc = count_terms(v, toks, s, &n);
+    if (rc != ST_OK)
+        return rc;
     if (n == 0)
         return ST_OK;
-    int *ids = s->ids;
+    int *ids = s->uid;
     if (n <= 64) {
         sort_ints(ids, n);
     } else {
+        if (!grow(&s->tmp, &s->tmp_cap, n, sizeof *s->tmp))
+            return ST_ERR_NOMEM;
         int passes = v->size < (1u << 8) ? 1 : v->size < (1u << 16) ? 2 : v->size < (1u << 24) ? 3 : 4;
         ids = radix_sort(ids, s->tmp, n, passes);
     }
     if (!svec_reserve(out, n))
         return ST_ERR_NOMEM;
+    int sub = v->cfg.sublinear_tf;
     double sumsq = 0.0;
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && ids[j] == ids[i])
-            j++;
-        double tf = (double)(j - i);
-        double w = (tf == 1.0 ? 1.0 : v->cfg.sublinear_tf ? 1.0 + log(tf) : tf) * v->idf[ids[i]];
-        out->index[k] = ids[i];
-        out->value[k] = w;
+    for (size_t i = 0; i < n; i++) {
+        int id = ids[i];
+        double w = tf_weight(s, sub, s->dense[id].count) * v->idf[id];
+        out->index[i] = id;
+        out->value[i] = w;
         sumsq += w * w;
-        k++;
-        i = j;
     }
     double inv = 1.0 / sqrt(sumsq); /* sumsq > 0: every idf >= 1 */
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < n; i++)
         out->value[i] *= inv;
-    out->n = k;
+    out->n = n;
     return ST_OK;
 }
 
@@ -1222,7 +1631,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         rc = st_error_set(err, ST_ERR_FORMAT, path, line, "%zu terms, header says size=%zu", id, size);
         goto out_free_vocab;
     }
-    if ((rc = vocab_index(v)) != ST_OK)
+    if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
         goto out_free_vocab;
     *out = v;
     v = NULL;

@@ -38,6 +38,11 @@ struct st_model {
     char *labels[ST_MAX_LABELS];
     double *w; /* n_pairs blocks of n_features + 1 doubles */
     double *rho, *prob_a, *prob_b;
+    /* The prediction path's weights, idf folded in, one row per id (row 0 unused): fw[id * fstride]
+     * is idf(id), fw[id * fstride + 1 + p] is w_p[id] * idf(id); fstride = 1 + n_pairs, so one
+     * term's row is one or two cache lines read together. */
+    double *fw;
+    size_t fstride;
 };
 
 void st_model_free(st_model **pm)
@@ -54,6 +59,7 @@ void st_model_free(st_model **pm)
     free(m->rho);
     free(m->prob_a);
     free(m->prob_b);
+    free(m->fw);
     free(m);
     *pm = NULL;
 }
@@ -191,7 +197,7 @@ static st_status parse_weights(st_model *m, char *buf, const char *path, st_erro
     long nr_class = -1, n_features = -1, prob = -1, n_labels = 0, pair = 0;
     long pending = 0; /* weight lines still expected for the current pair */
     long last_id = 0;
-    char *f[8];
+    char *f[8] = {0};
     char *s = buf;
     while (*s) {
         char *nl = strchr(s, '\n');
@@ -339,6 +345,26 @@ static st_status content_version(const char *a, size_t alen, const char *b, size
     return ST_OK;
 }
 
+/* Builds m->fw from m->w and the vocabulary's idf (see struct st_model). */
+static st_status fold_idf(st_model *m)
+{
+    size_t stride = (size_t)m->n_pairs + 1, wstride = m->n_features + 1;
+    if (m->n_features + 1 > SIZE_MAX / sizeof(double) / stride)
+        return ST_ERR_NOMEM;
+    m->fstride = stride;
+    m->fw = calloc((m->n_features + 1) * stride, sizeof *m->fw);
+    if (!m->fw)
+        return ST_ERR_NOMEM;
+    for (size_t id = 1; id <= m->n_features; id++) {
+        double idf = st_vocab_idf(m->vocab, (int)id);
+        double *row = m->fw + id * stride;
+        row[0] = idf;
+        for (int p = 0; p < m->n_pairs; p++)
+            row[1 + p] = m->w[(size_t)p * wstride + id] * idf;
+    }
+    return ST_OK;
+}
+
 st_status st_model_load(const char *dir, st_model **out, st_error *err)
 {
     if (!dir || !out)
@@ -394,6 +420,10 @@ st_status st_model_load(const char *dir, st_model **out, st_error *err)
     }
     if ((rc = check_meta(m, p_m, err)) != ST_OK)
         goto out_free;
+    if ((rc = fold_idf(m)) != ST_OK) {
+        st_error_set(err, rc, dir, 0, "out of memory");
+        goto out_free;
+    }
     *out = m;
     m = NULL;
 out_free:
@@ -471,30 +501,18 @@ static void multiclass_probability(int k, const double *pp, double *p)
     }
 }
 
-void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *out)
+/* Fills out's label (and probabilities) from out->dec[], as libsvm's svm_predict (one-vs-one
+ * votes) or svm_predict_probability. */
+static void finish_prediction(const st_model *m, st_prediction *out)
 {
     int k = m->nr_class;
-    size_t stride = m->n_features + 1;
-    int vote[ST_MAX_LABELS] = {0};
     out->nr_class = k;
     out->has_prob = m->has_prob;
-    for (int p = 0, i = 0; i < k; i++) {
-        for (int j = i + 1; j < k; j++, p++) {
-            const double *w = m->w + (size_t)p * stride;
-            double sum = 0;
-            for (size_t e = 0; e < x->n; e++) {
-                int id = x->index[e];
-                if (id >= 1 && (size_t)id <= m->n_features)
-                    sum += w[id] * x->value[e];
-            }
-            out->dec[p] = sum - m->rho[p];
-            if (out->dec[p] > 0)
-                ++vote[i];
-            else
-                ++vote[j];
-        }
-    }
     if (!m->has_prob) {
+        int vote[ST_MAX_LABELS] = {0};
+        for (int p = 0, i = 0; i < k; i++)
+            for (int j = i + 1; j < k; j++, p++)
+                ++vote[out->dec[p] > 0 ? i : j];
         int best = 0;
         for (int i = 1; i < k; i++)
             if (vote[i] > vote[best])
@@ -525,9 +543,80 @@ void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *ou
     out->label = best;
 }
 
+void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *out)
+{
+    size_t stride = m->n_features + 1;
+    for (int p = 0; p < m->n_pairs; p++) {
+        const double *w = m->w + (size_t)p * stride;
+        double sum = 0;
+        for (size_t e = 0; e < x->n; e++) {
+            int id = x->index[e];
+            if (id >= 1 && (size_t)id <= m->n_features)
+                sum += w[id] * x->value[e];
+        }
+        out->dec[p] = sum - m->rho[p];
+    }
+    finish_prediction(m, out);
+}
+
+/* Decision values from unsorted tf weights: dec_p = (sum_e tf_e * w_p[id_e] * idf_e) / norm - rho_p,
+ * norm = sqrt(sum_e (tf_e * idf_e)^2), one pass over the folded rows. */
+static void predict_tf(const st_model *m, const st_term_tf *t, st_prediction *out)
+{
+    const double *fw = m->fw;
+    size_t stride = m->fstride, n = t->n;
+    const int *id = t->id;
+    const double *tf = t->tf;
+    double sumsq = 0;
+    if (m->n_pairs == 1) { /* two classes: the common case, no inner loop */
+        double dot = 0;
+        for (size_t e = 0; e < n; e++) {
+            const double *row = fw + (size_t)id[e] * 2;
+            double x = tf[e] * row[0];
+            sumsq += x * x;
+            dot += tf[e] * row[1];
+        }
+        out->dec[0] = (n ? dot / sqrt(sumsq) : 0.0) - m->rho[0];
+    } else {
+        int np = m->n_pairs;
+        for (int p = 0; p < np; p++)
+            out->dec[p] = 0;
+        for (size_t e = 0; e < n; e++) {
+            const double *row = fw + (size_t)id[e] * stride;
+            double f = tf[e], x = f * row[0];
+            sumsq += x * x;
+            for (int p = 0; p < np; p++)
+                out->dec[p] += f * row[1 + p];
+        }
+        double inv = n ? 1.0 / sqrt(sumsq) : 0.0;
+        for (int p = 0; p < np; p++)
+            out->dec[p] = out->dec[p] * inv - m->rho[p];
+    }
+    finish_prediction(m, out);
+}
+
+st_status st_model_predict_tokens(const st_model *m, const st_tokens *toks, st_featurize_scratch *scratch,
+                                  st_prediction *out)
+{
+    st_term_tf t;
+    st_status rc = st_featurize_tf(m->vocab, toks, scratch, &t);
+    if (rc != ST_OK)
+        return rc;
+    predict_tf(m, &t, out);
+    return ST_OK;
+}
+
 st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
                                 st_featurize_scratch *scratch, st_svec *x, st_prediction *out)
 {
+    if (!x) {
+        st_term_tf t;
+        st_status rc = st_featurize_text_tf(m->vocab, text, len, scratch, &t);
+        if (rc != ST_OK)
+            return rc;
+        predict_tf(m, &t, out);
+        return ST_OK;
+    }
     st_status rc = st_featurize(m->vocab, text, len, scratch, x);
     if (rc != ST_OK)
         return rc;

@@ -824,10 +824,8 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
     }
     for (size_t i = 0; i < ctx.nq; i++) {
         rawq *q = &ctx.q[i];
-#ifndef Q_DEBUG_KEEP
         if (q->dropped)
             continue;
-#endif
         if (grow((void **)&out->items, &out->cap, out->n + 1, sizeof *out->items)) {
             rc = ST_ERR_NOMEM;
             goto out_free_seen;
@@ -847,10 +845,6 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         o->speaker_end = o->speaker ? q->spk_end : 0;
         o->method = o->speaker ? q->method : ST_SPEAKER_NONE;
         o->partial = q->partial;
-#ifdef Q_DEBUG_KEEP
-        if (q->dropped)
-            o->partial = 10;
-#endif
         o->unclosed = q->unclosed;
         uint64_t h = fnv1a(14695981039346656037ULL, o->text, o->text_len);
         if (o->speaker)

@@ -44,6 +44,10 @@ typedef struct st_modelset st_modelset;
 st_status st_modelset_load(const char *dir, st_modelset **out, st_error *err);
 st_modelset *st_modelset_ref(st_modelset *s); /* atomically +1; returns s */
 void st_modelset_unref(st_modelset *s);       /* atomically -1; frees at 0; NULL is fine */
+/* The number of references held now (a snapshot). A holder that no one else can reach any more
+ * (e.g. a server's retired set) may read 1 as "I hold the last one", drop it and so free the set
+ * on its own thread. 0 for NULL. */
+size_t st_modelset_refs(const st_modelset *s);
 const st_model *st_modelset_stance(const st_modelset *s);
 const st_model *st_modelset_sentiment(const st_modelset *s);
 /* {"stance": {meta.json + "version"}, "sentiment": {...}}; new reference. */

@@ -14,9 +14,13 @@
  * Sparse vectors satisfy libsvm's contract: indices 1-based, strictly increasing, no duplicates
  * (repeated terms are summed before weighting), no NaN or Inf; st_svec_to_libsvm adds the -1
  * terminator.
- * Lookup: an open-addressing hash table (linear probing, load <= 1/2) storing each term's 64-bit
- * hash, so a probe compares bytes only on a full hash match; n-gram keys are built in the
- * caller's scratch buffer, never allocated per term. */
+ * Lookup: an open-addressing hash table (linear probing, load <= 1/2) of 64-bit term keys: a word
+ * or character n-gram of at most 7 bytes is its own key (no byte comparison at all), any other
+ * term's key is a 64-bit hash, whose bytes are compared only on a full key match. Keys are
+ * computed from the tokens (word n-grams combine their tokens' hashes, character n-grams are
+ * masked loads of the padded word); no term string is built on the prediction path.
+ * Prediction does not need sorted vectors: st_featurize_tf returns the distinct known ids with
+ * their tf weights, counted in a per-id array stamped per call (no sort, no hash of ids). */
 #ifndef ST_FEATURES_H
 #define ST_FEATURES_H
 
@@ -111,10 +115,35 @@ st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featu
 
 /* st_featurize on tokens the caller already made with st_tokenize under st_vocab_config(v)->tok,
  * so a text scored by several models whose tokenizer settings are equal (same casefold and
- * negation) is tokenized once. toks's buffer is written during the call and restored before it
- * returns (so no other thread may read toks meanwhile). Same results, errors and allocation
- * behaviour as st_featurize. */
+ * negation) is tokenized once. toks is only read (it is non-const for backward compatibility).
+ * Same results, errors and allocation behaviour as st_featurize. */
 st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *scratch,
                               st_svec *out);
+
+/* The distinct known terms of one text, for prediction: id[e] (1-based vocabulary ids, distinct,
+ * in first-occurrence order, NOT sorted) and tf[e], the tf weight (1 + ln tf with sublinear_tf,
+ * else tf; tf counting the term's occurrences) BEFORE idf and normalisation. The tf-idf vector of
+ * st_featurize is then value(id[e]) = tf[e] * idf(id[e]) / norm with
+ * norm = sqrt(sum_e (tf[e] * idf(id[e]))^2) (n == 0: the empty vector). The arrays are borrowed from
+ * the scratch and valid until its next use. */
+typedef struct st_term_tf {
+    const int *id;
+    const double *tf;
+    size_t n;
+} st_term_tf;
+
+/* The unsorted, unweighted form of st_featurize_tokens for the prediction hot path (see
+ * st_term_tf): same terms and counts, without building or sorting a vector. toks must come from
+ * st_tokenize under st_vocab_config(v)->tok and is only read (so one token list may be read by
+ * several threads at once, each with its own scratch). The scratch keeps a per-id counter array of
+ * 8 bytes per vocabulary term (grown once to the largest vocabulary it is used with). No
+ * allocation once the scratch has grown. Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE; out->n is 0 after
+ * an error. Thread-safe for distinct scratch. */
+st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *scratch,
+                          st_term_tf *out);
+
+/* st_tokenize (into the scratch's own token list) then st_featurize_tf. Errors as st_featurize. */
+st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *scratch,
+                               st_term_tf *out);
 
 #endif

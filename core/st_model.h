@@ -61,9 +61,25 @@ typedef struct st_prediction {
 void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *out);
 
 /* Featurizes text[0..len) with the model's vocabulary (into scratch/x, caller-owned, reused) and
- * predicts. Errors: ST_ERR_NOMEM. Thread-safe for distinct scratch/x. */
+ * predicts. x may be NULL: then no vector is built (the fast path of st_model_predict_tokens: no
+ * sort, idf folded into the weights), for callers that do not need the vector (e.g. for
+ * st_model_explain). Both give the same prediction to about 1e-15 (summation order only).
+ * Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE. Thread-safe for distinct scratch/x. */
 st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
                                 st_featurize_scratch *scratch, st_svec *x, st_prediction *out);
+
+/* Predicts from tokens made by st_tokenize under this model's tokenizer settings
+ * (st_vocab_config(st_model_vocab(m))->tok), so several models whose settings are equal (same
+ * casefold and negation) share one tokenization of a text: tokenize once, then call this per
+ * model with the same toks and scratch. The caller checks that the settings agree; tokens made
+ * under other settings give a prediction of other terms, never an error. Hot path: the terms are
+ * counted with st_featurize_tf (no vector built, no sort) and dotted with the model's weights
+ * with idf folded in, then decision values, votes and Platt probabilities exactly as
+ * st_model_predict_vec (agrees with it and with libsvm to about 1e-12). toks is only read; no
+ * allocation once the scratch has grown (st_featurize_tf). Errors: ST_ERR_NOMEM,
+ * ST_ERR_TOO_LARGE. Thread-safe for distinct scratch (toks and m may be shared). */
+st_status st_model_predict_tokens(const st_model *m, const st_tokens *toks, st_featurize_scratch *scratch,
+                                  st_prediction *out);
 
 /* One term's contribution to a prediction: weight * value summed over the pairs that involve the
  * predicted label, signed so that positive pushes toward the predicted label. */

@@ -210,7 +210,7 @@ static int is_negator(const char *w, size_t n)
     if (n > 8)
         return 0;
     char lw[8];
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && i < sizeof lw; i++) /* i < sizeof lw: for -O3's bounds analysis */
         lw[i] = (char)ascii_lower(u[i]);
 #define IS(lit) (n == sizeof(lit) - 1 && memcmp(lw, lit, n) == 0)
     switch (c0) {

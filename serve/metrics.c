@@ -180,6 +180,10 @@ int srv_metrics_render(srv *s, char **out, size_t *len)
     tb_printf(&t, "# HELP stance_inflight_requests Requests being handled now.\n"
                   "# TYPE stance_inflight_requests gauge\n");
     tb_printf(&t, "stance_inflight_requests %ld\n", atomic_load(&s->inflight));
+    tb_printf(&t,
+              "# HELP stance_model_sets_retired Swapped-out model sets still held by requests.\n"
+              "# TYPE stance_model_sets_retired gauge\nstance_model_sets_retired %zu\n",
+              (size_t)atomic_load(&s->retired_gauge));
 
     st_modelset *set = srv_acquire_models(s);
     if (set) {

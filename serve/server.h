@@ -50,6 +50,8 @@ const char *srv_route_name(enum srv_route route);
 
 /* ---- the server ---- */
 
+#define SRV_MAX_RETIRED 16 /* swapped-out model sets waiting for their last request */
+
 typedef struct srv_config {
     const char *models_dir;
     char host[256];               /* numeric address or name to bind (default 127.0.0.1) */
@@ -60,13 +62,17 @@ typedef struct srv_config {
     const char *admin_token_file; /* NULL: /admin/ disabled */
     int max_json_depth;           /* nesting of [ and { allowed in a request body (default 64) */
     unsigned connection_timeout;  /* seconds of silence before a connection is closed (default 30) */
+    unsigned max_connections;     /* open connections at once; more are closed on accept (default 1024) */
 } srv_config;
 
 typedef struct srv {
     srv_config cfg;
     pthread_mutex_t set_lock;    /* makes "read `set` + ref" atomic against the swap */
     st_modelset *set;            /* current model set; one reference owned by the server */
-    pthread_mutex_t reload_lock; /* one reload at a time (SIGHUP and /admin/reload) */
+    pthread_mutex_t reload_lock; /* one reload at a time (SIGHUP and /admin/reload); guards retired */
+    st_modelset *retired[SRV_MAX_RETIRED]; /* swapped-out sets, freed by the main thread once idle */
+    size_t n_retired;
+    atomic_size_t retired_gauge; /* n_retired, for /metrics without the lock */
     pthread_mutex_t pool_lock;
     st_classifier **pool; /* idle per-thread classifiers */
     size_t pool_n, pool_cap;
@@ -82,8 +88,13 @@ typedef struct srv {
 /* Returns a new reference to the current model set (drop it with st_modelset_unref). Thread-safe. */
 st_modelset *srv_acquire_models(srv *s);
 
+/* Frees the retired model sets that no request holds any more (on the calling thread, so that a
+ * worker never pays for freeing a model). Returns how many are still held. Thread-safe. */
+size_t srv_sweep_retired(srv *s);
+
 /* Loads the model folder cfg.models_dir, checks it with one smoke prediction and swaps it in; the
- * old set is released when its last request ends. On failure the old set keeps serving. Logs one
+ * old set is retired: requests that started on it finish on it, and the main thread frees it
+ * after the last one (srv_sweep_retired). On failure the old set keeps serving. Logs one
  * JSON line on stderr either way and counts it in the metrics. msg (may be NULL) receives a short
  * description. Thread-safe (serialised by reload_lock). Returns ST_OK or the load's error. */
 st_status srv_reload(srv *s, char *msg, size_t msg_size);

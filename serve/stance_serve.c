@@ -2,12 +2,15 @@
  *
  *   stance-serve --models DIR [--listen HOST:PORT] [--max-body BYTES] [--threads N] [--quiet]
  *                [--admin-token-file FILE] [--max-json-depth N] [--connection-timeout S]
+ *                [--max-connections N]
  *
- * The main thread parses options, loads the models, starts libmicrohttpd (which runs its own
- * threads) and then only waits on a self-pipe: signal handlers set a flag and write one byte, and
- * the main loop does the work - SIGHUP reloads the models (validated by loading and one smoke
- * prediction; a bad folder leaves the old set serving), SIGTERM/SIGINT drain in-flight requests
- * (MHD_quiesce_daemon, wait, stop) and exit 0. */
+ * The main thread parses options, starts libmicrohttpd (which runs its own threads; GET /readyz
+ * answers 503 until the models are in), loads the models and then only waits on a self-pipe:
+ * signal handlers set a flag and write one byte, and the main loop does the work - SIGHUP reloads
+ * the models (validated by loading and one smoke prediction; a bad folder leaves the old set
+ * serving), swapped-out sets are freed here once their last request is done (srv_sweep_retired, so
+ * a worker never pays for it), SIGTERM/SIGINT drain in-flight requests (MHD_quiesce_daemon, wait,
+ * stop) and exit 0. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,7 +50,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: stance-serve --models DIR [--listen HOST:PORT] [--max-body BYTES] [--threads N]\n"
             "                    [--quiet] [--admin-token-file FILE] [--max-json-depth N]\n"
-            "                    [--connection-timeout S]\n"
+            "                    [--connection-timeout S] [--max-connections N]\n"
             "  --models DIR           folder with stance/ and sentiment/ model folders (required)\n"
             "  --listen HOST:PORT     address to bind (default 127.0.0.1:8080; [::1]:PORT for IPv6;\n"
             "                         port 0 picks a free port, reported on stderr)\n"
@@ -57,6 +60,8 @@ static void usage(FILE *f)
             "  --admin-token-file F   enable POST /admin/reload with 'Authorization: Bearer <token in F>'\n"
             "  --max-json-depth N     deepest JSON nesting accepted (default 64)\n"
             "  --connection-timeout S close a connection silent for S seconds (default 30)\n"
+            "  --max-connections N    connections open at once; more are closed at once (default 1024;\n"
+            "                         shared out among the worker threads)\n"
             "Signals: SIGHUP reloads the models, SIGTERM/SIGINT drain and exit.\n");
 }
 
@@ -122,6 +127,7 @@ static int parse_args(int argc, char **argv, srv_config *cfg)
     cfg->threads = cores > 0 ? (unsigned)cores : 1;
     cfg->max_json_depth = 64;
     cfg->connection_timeout = 30;
+    cfg->max_connections = 1024;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -159,6 +165,12 @@ static int parse_args(int argc, char **argv, srv_config *cfg)
                 return -1;
             }
             cfg->connection_timeout = (unsigned)n;
+        } else if (strcmp(a, "--max-connections") == 0) {
+            if (parse_size(v, &n) != 0 || n == 0 || n > 100000) {
+                fprintf(stderr, "stance-serve: --max-connections wants 1..100000, got '%s'\n", v);
+                return -1;
+            }
+            cfg->max_connections = (unsigned)n;
         } else if (strcmp(a, "--admin-token-file") == 0) {
             cfg->admin_token_file = v;
         } else if (strcmp(a, "--max-json-depth") == 0) {
@@ -309,7 +321,15 @@ st_status srv_reload(srv *s, char *msg, size_t msg_size)
     st_modelset *old = s->set;
     s->set = fresh;
     pthread_mutex_unlock(&s->set_lock);
-    st_modelset_unref(old); /* freed when its last request ends */
+    if (s->n_retired < SRV_MAX_RETIRED)
+        s->retired[s->n_retired++] = old; /* freed by srv_sweep_retired after its last request */
+    else
+        st_modelset_unref(old); /* too many waiting: freed by its last request, wherever */
+    atomic_store(&s->retired_gauge, s->n_retired);
+    if (signal_pipe_wr >= 0) { /* wake the main loop (from /admin/reload) so that it sweeps */
+        ssize_t w = write(signal_pipe_wr, "r", 1);
+        (void)w;
+    }
     atomic_fetch_add(&s->metrics.reloads_ok, 1);
     snprintf(msg, msg_size, "stance %s, sentiment %s", st_model_version(st_modelset_stance(fresh)),
              st_model_version(st_modelset_sentiment(fresh)));
@@ -318,6 +338,23 @@ st_status srv_reload(srv *s, char *msg, size_t msg_size)
             (srv_now() - t0) * 1e3);
     pthread_mutex_unlock(&s->reload_lock);
     return ST_OK;
+}
+
+size_t srv_sweep_retired(srv *s)
+{
+    pthread_mutex_lock(&s->reload_lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_retired; i++) {
+        /* A retired set is no longer reachable through s->set: 1 reference means ours alone. */
+        if (st_modelset_refs(s->retired[i]) == 1)
+            st_modelset_unref(s->retired[i]);
+        else
+            s->retired[kept++] = s->retired[i];
+    }
+    s->n_retired = kept;
+    atomic_store(&s->retired_gauge, kept);
+    pthread_mutex_unlock(&s->reload_lock);
+    return kept;
 }
 
 static int install_signals(int pipe_wr)
@@ -349,6 +386,7 @@ int main(int argc, char **argv)
     srv_metrics_init(&s.metrics);
     atomic_init(&s.draining, 0);
     atomic_init(&s.inflight, 0);
+    atomic_init(&s.retired_gauge, 0);
     if (s.cfg.admin_token_file && read_token(s.cfg.admin_token_file, &s.admin_token, &s.admin_token_len) != 0)
         goto out_destroy;
 
@@ -390,9 +428,10 @@ int main(int argc, char **argv)
         st_model_version(st_modelset_sentiment(now)), s.admin_token ? "true" : "false");
     st_modelset_unref(now);
 
+    size_t waiting = 0; /* retired model sets still held by requests: look again every 50 ms */
     while (!got_stop) {
         struct pollfd pfd = {pipefd[0], POLLIN, 0};
-        int pr = poll(&pfd, 1, -1);
+        int pr = poll(&pfd, 1, waiting ? 50 : -1);
         if (pr < 0 && errno != EINTR)
             break;
         char drain[64];
@@ -402,6 +441,7 @@ int main(int argc, char **argv)
             got_reload = 0;
             srv_reload(&s, NULL, 0);
         }
+        waiting = srv_sweep_retired(&s);
     }
     srv_log("{\"event\":\"draining\",\"inflight\":%ld}", atomic_load(&s.inflight));
     srv_http_drain_and_stop(&s, DRAIN_TIMEOUT_S);
@@ -412,6 +452,8 @@ out_close_pipe:
     close(pipefd[0]);
     close(pipefd[1]);
     st_modelset_unref(s.set);
+    while (s.n_retired) /* the daemon is stopped: no request holds them */
+        st_modelset_unref(s.retired[--s.n_retired]);
 out_free_token:
     while (s.pool_n)
         st_classifier_free(&s.pool[--s.pool_n]);

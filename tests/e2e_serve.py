@@ -8,7 +8,8 @@ UTF-8, missing or non-string text, NUL, empty body, 405 with Allow, 404, 413 fro
 before the body and mid-way through a chunked body, 415); bodies delivered in one write, in 1-byte
 pieces, chunked with chunk extensions and with Expect: 100-continue giving byte-identical JSON
 (cases E21-E24 of shared/cases/README.md); a stalled chunked upload cut by the connection timeout;
-a lying Content-Length and oversized headers leaving the service up; concurrent requests; SIGHUP
+a lying Content-Length and oversized headers leaving the service up; uploads that stall holding no
+worker; the connection limit; concurrent requests; SIGHUP
 reloads during requests (and a bad model folder keeping the old set); /metrics; /admin/reload with
 a bearer token; SIGTERM draining an in-flight request and exiting 0.
 The last line is 'N passed, N failed'.
@@ -480,6 +481,16 @@ def t_sighup_during_requests(server):
         time.sleep(0.1)
     reloads = [e for e in server.events() if e.get("event") == "reload"][before:]
     check(reloads and all(e["ok"] for e in reloads), "reload events %r" % reloads)
+    # the swapped-out sets are freed once their requests are done (by the main thread)
+    deadline = time.time() + 10
+    retired = None
+    while time.time() < deadline:
+        text = raw_request(port, "GET", "/metrics").body.decode("utf-8")
+        retired = [line for line in text.splitlines() if line.startswith("stance_model_sets_retired ")]
+        if retired and retired[0].split()[1] == "0":
+            break
+        time.sleep(0.1)
+    check(retired and retired[0].split()[1] == "0", "retired model sets not freed: %r" % retired)
 
 
 def t_bad_reload_keeps_old(server, models_copy):
@@ -515,6 +526,85 @@ def t_admin_reload(binary, models):
         os.unlink(token_path)
         srv.cleanup()
     check(code == 0, "exit code %s" % code)
+
+
+def t_connection_limit(binary, models):
+    """--max-connections 3: with three idle connections open, a fourth is not served (libmicrohttpd stops
+    accepting, so it waits in the kernel's backlog); once one of the three closes, it is served."""
+    srv = Server(binary, models, ["--quiet", "--threads", "1", "--max-connections", "3"])
+    idle = []
+    try:
+        for _ in range(3):
+            idle.append(connect(srv.port, timeout=10))
+        time.sleep(0.3)
+        with connect(srv.port, timeout=1) as s:
+            s.sendall(request_bytes("GET", "/healthz", None))
+            try:
+                data = s.recv(4096)
+                check(False, "a connection past the limit was served at once: %r" % data[:80])
+            except socket.timeout:
+                pass
+            idle.pop().close()
+            s.settimeout(10)
+            r = Reader(s).response()
+            check(r.status == 200, "not served once a connection closed: %r" % r)
+    finally:
+        for s in idle:
+            s.close()
+        code = srv.stop()
+        srv.cleanup()
+    check(code == 0, "exit code %s" % code)
+
+
+def t_readyz_while_loading(binary, models):
+    """The server listens before its models load: meanwhile GET /readyz and /models answer 503 "loading" and
+    POST /classify 503; once loaded, /readyz is 200. The load is held back by making the stance model's
+    meta.json a FIFO that the test fills when it is done looking."""
+    import subprocess
+    tmp = tempfile.mkdtemp(prefix="stance-e2e-loading-")
+    slow = os.path.join(tmp, "models")
+    shutil.copytree(models, slow)
+    meta = os.path.join(slow, "stance", "meta.json")
+    with open(meta, "rb") as f:
+        meta_bytes = f.read()
+    os.unlink(meta)
+    os.mkfifo(meta)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([binary, "--models", slow, "--listen", "127.0.0.1:%d" % port, "--quiet"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        r = None
+        deadline = time.time() + 30
+        while time.time() < deadline and r is None:
+            try:
+                r = raw_request(port, "GET", "/readyz")
+            except OSError:
+                time.sleep(0.05)
+        check(r is not None, "the server never listened while loading")
+        check_error(r, 503, "loading")
+        check_error(raw_request(port, "GET", "/models"), 503, "loading")
+        check_error(post_text(port, ARTICLE), 503, "loading")
+        check(raw_request(port, "GET", "/healthz").status == 200, "healthz while loading")
+        fd = os.open(meta, os.O_WRONLY)
+        os.write(fd, meta_bytes)
+        os.close(fd)
+        deadline = time.time() + 30
+        while time.time() < deadline and raw_request(port, "GET", "/readyz").status != 200:
+            time.sleep(0.05)
+        check(raw_request(port, "GET", "/readyz").status == 200, "not ready after loading")
+        check(post_text(port, ARTICLE).status == 200, "classify after loading")
+        proc.send_signal(signal.SIGTERM)
+        check(proc.wait(timeout=30) == 0, "exit code %s" % proc.returncode)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def t_stalled_chunked(binary, models):
@@ -608,6 +698,8 @@ def main():
         res.run("bad reload keeps the old models", t_bad_reload_keeps_old, server, models_copy)
         res.run("admin reload with bearer token", t_admin_reload, a["server"], models_copy)
         res.run("E22 stalled chunked upload", t_stalled_chunked, a["server"], models_copy)
+        res.run("connection limit", t_connection_limit, a["server"], models_copy)
+        res.run("readyz 503 while loading", t_readyz_while_loading, a["server"], models_copy)
         res.run("SIGTERM drains and exits 0", t_sigterm_drains, server)
     finally:
         server.stop(signal.SIGKILL if server.proc.poll() is None else signal.SIGTERM)

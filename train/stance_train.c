@@ -35,9 +35,12 @@ static void usage(FILE *f)
                "  --no-class-weights    do not weight C by inverse class frequency\n"
                "  --solver NAME         libsvm (default) or liblinear (one-vs-one L2-loss SVC, much\n"
                "                        faster on large datasets; same model files)\n"
+               "  --cv-solver NAME     solver of the cross-validation that chooses C: hinge (default:\n"
+               "                        liblinear's hinge-loss dual, libsvm's problem, much faster),\n"
+               "                        libsvm, or liblinear (squared hinge)\n"
                "  --min-df N            keep terms in at least N training documents (default 2)\n"
                "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
-               "  --char-ngrams MIN-MAX character n-grams of each word, e.g. 2-4 (default 0-0: off)\n"
+               "  --char-ngrams MIN-MAX character n-grams of each word (default 2-4; 0 = off)\n"
                "  --no-negation         do not mark words in negation scope with NOT_\n"
                "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
                "  -h, --help            this text\n");
@@ -322,6 +325,11 @@ int main(int argc, char **argv)
             } else if (strcmp(a, "--solver") == 0) {
                 bad = strcmp(val, "libsvm") != 0 && strcmp(val, "liblinear") != 0;
                 opt.solver = strcmp(val, "liblinear") == 0 ? ST_SOLVER_LIBLINEAR : ST_SOLVER_LIBSVM;
+            } else if (strcmp(a, "--cv-solver") == 0) {
+                bad = strcmp(val, "libsvm") != 0 && strcmp(val, "liblinear") != 0 && strcmp(val, "hinge") != 0;
+                opt.cv_solver = strcmp(val, "libsvm") == 0      ? ST_SOLVER_LIBSVM
+                                : strcmp(val, "liblinear") == 0 ? ST_SOLVER_LIBLINEAR
+                                                                : ST_SOLVER_LIBLINEAR_HINGE;
             } else if (strcmp(a, "--c-grid") == 0) {
                 int n = parse_grid(val, grid);
                 bad = n <= 0;

@@ -15,13 +15,17 @@
  *               with the first model's labels (and probabilities when -b 1) quote by quote; exit 1
  *               on any label mismatch
  *
- * What is timed, per quote and per model: st_model_predict_text (tokenize + features + decision
- * values + Platt probabilities), after one untimed warm-up pass so buffers have grown; the
- * report gives quotes/s and MB/s of quote bytes for all models together (the "pipeline"), for
- * all models sharing one tokenization per quote (st_tokenize + st_featurize_tokens +
- * st_model_predict_vec, when their tokenizer settings agree; its labels must equal the pipeline's),
- * for each model alone, and for the first model's st_model_predict_vec over pre-computed vectors
- * (the linear model alone, as svm-predict does it). Single-threaded; times are CLOCK_MONOTONIC.
+ * What is timed, after one untimed warm-up pass so buffers have grown: `tokenize` (st_tokenize
+ * alone); `pipeline`, every model per quote with st_model_predict_text without a vector (tokenize +
+ * features + decision values + Platt probabilities, the fast path); `pipeline_shared_tokens`, the
+ * headline when the models' tokenizer settings agree: one st_tokenize per quote, then
+ * st_model_predict_tokens per model (as core/classify.c can do); `pipeline_shared_vectors`, the
+ * same with st_featurize_tokens + st_model_predict_vec (sorted vectors, as for explanations);
+ * `modelK_text`, each model alone from text; `model0_vec`, the first model's st_model_predict_vec
+ * over pre-computed vectors (the linear model alone, as svm-predict does it). Before timing, every
+ * quote is predicted with and without a vector and the two must agree (labels, and decision values
+ * and probabilities to 1e-9); the shared paths' labels must equal the pipeline's. Reported: quotes/s
+ * and MB/s of quote bytes, and us/quote. Single-threaded; times are CLOCK_MONOTONIC.
  * Exit status: 0 on success, 1 on a libsvm mismatch, 2 on usage or I/O errors. */
 #include <errno.h>
 #include <stdio.h>

@@ -161,6 +161,15 @@ static inline uint64_t char_key(const char *p, size_t n)
     return hash_seeded(p, n, CHAR_SEED) | KEY_HASHED;
 }
 
+/* The per-token value word n-gram keys combine: a token of at most 7 bytes is its own inline key
+ * (no hashing; hash_combine mixes), a longer one its 64-bit hash. */
+static inline uint64_t token_hash(const char *p, size_t n)
+{
+    if (n <= KEY_INLINE_MAX)
+        return load_small(p, n) | (uint64_t)n << 56;
+    return hash_bytes(p, n);
+}
+
 /* The key of any term string, equal to what gen_terms computes for it: a "#c:" term from the bytes
  * after its prefix, a word n-gram by combining the hashes of its ' '-separated tokens (word tokens
  * never hold ' ' or start with '#'). */
@@ -171,11 +180,11 @@ static uint64_t term_key(const char *p, size_t n)
     const char *end = p + n, *sp = memchr(p, ' ', n);
     if (!sp)
         return word_key(p, n);
-    uint64_t h = hash_bytes(p, (size_t)(sp - p));
+    uint64_t h = token_hash(p, (size_t)(sp - p));
     while (sp) {
         p = sp + 1;
         sp = memchr(p, ' ', (size_t)(end - p));
-        h = hash_combine(h, hash_bytes(p, (size_t)((sp ? sp : end) - p)));
+        h = hash_combine(h, token_hash(p, (size_t)((sp ? sp : end) - p)));
     }
     return h | KEY_HASHED;
 }
@@ -707,7 +716,7 @@ static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens 
         if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th))
             return ST_ERR_NOMEM;
         for (size_t i = 0; i < nt; i++)
-            s->th[i] = hash_bytes(buf + off[i], tlen[i]);
+            s->th[i] = token_hash(buf + off[i], tlen[i]);
     }
     const uint64_t *th = s->th;
     for (int n = cfg->ngram_min; n <= cfg->ngram_max; n++) {

@@ -850,6 +850,24 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
                 skips++;
                 continue;
             }
+            /* a place, time or age set off by commas: "Trump, in Kentucky, said", "Clinton,
+             * during a town hall in Columbus, Ohio, said", "Cory James, 22, of Flint, Mich., said" */
+            size_t ps = s;
+            if (s > lo + 1 && is_punct(c, s - 1, ',') && e - s <= 3 && is_cap(c, s)) {
+                size_t k = s - 1; /* the state of an address: back to the segment before it */
+                while (k > lo && s - 1 - k < 10 && !np_boundary(c, k - 1) && !is_punct(c, k - 1, ','))
+                    k--;
+                if (is_lower_word(c, k) && IN(prepositions, c, &c->tok[k]) && is_cap(c, s - 2))
+                    ps = k;
+            }
+            int prep = ps > lo + 1 && is_punct(c, ps - 1, ',') && is_lower_word(c, ps) &&
+                       IN(prepositions, c, &c->tok[ps]) && !tok_is(c, ps, "to");
+            int age = s > lo + 1 && e == s + 1 && is_punct(c, s - 1, ',') && (c->tok[s].flags & TK_DIGIT);
+            if (prep || age) {
+                e = ps - 1;
+                skips++;
+                continue;
+            }
         }
         /* a segment of adverbs only ("Sella, however, insisted") is skipped */
         int adv = 1;
@@ -1561,6 +1579,16 @@ st_status q_attribute(qctx *c)
         }
 
         int strong_after = q->ends_comma || !q->ends_sentence;
+        if (after.found && before.found && tb1 > tb0 && is_word(c, tb1 - 1)) {
+            /* an embedded quote whose cue is before it ("Cruz says he is “…” with Rubio, in a
+             * finish that he said …", "X said he was “…,” and he reiterated"): a cue whose
+             * subject does not follow the closing mark opens another clause */
+            size_t k = ta0;
+            while (k < ta1 && (is_punct(c, k, ',') || (c->tok[k].flags & (TK_DASH | TK_QMARK))))
+                k++;
+            if (after.m.t0 > k && cue_at(c, k, ta1) == CUE_NONE)
+                strong_after = 0;
+        }
         attrib *pick = NULL;
         if (after.found && (strong_after || !before.found))
             pick = &after;
@@ -1627,6 +1655,15 @@ st_status q_attribute(qctx *c)
                 int quoted = prev && prev->after > c->tok[ls].start;
                 if (!quoted) {
                     attrib r = cue_in_sentence(c, ls, t_end, ST_SPEAKER_CONTEXT);
+                    if (!r.found && !r.drop && is_punct(c, t_end - 1, ':') && t_end - 1 > ls) {
+                        /* "Cruz called them on it: ¶ “…”", "Stated Stone: ¶ “…”": the subject
+                         * of a lead-in that ends in a colon, or the name after its opening verb */
+                        mention m = is_cap(c, ls) && IN(cue_finite, c, &c->tok[ls])
+                                        ? np_after(c, ls + 1, t_end - 1)
+                                        : sentence_subject(c, ls, t_end - 1);
+                        if (m.kind == M_NAME)
+                            r = from_mention(m, ST_SPEAKER_CONTEXT);
+                    }
                     if (r.found) {
                         if ((rc = set_speaker(c, q, &r)) != ST_OK)
                             return rc;

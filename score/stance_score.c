@@ -203,6 +203,85 @@ static int set_str(json_t *o, const char *k, const char *v)
     return json_object_set_new(o, k, v ? json_string(v) : json_null());
 }
 
+/* The JSON Lines fast path needs the item's own fields not to name the members the classifier adds
+ * (the slow path overwrites those in place, which changes their order). */
+static int fast_path_ok(const st_article *a)
+{
+    return !a->fields || (!json_object_get(a->fields, "models") && !json_object_get(a->fields, "quotes") &&
+                          !json_object_get(a->fields, "summary"));
+}
+
+/* score_one for plain JSON Lines output: the item's fields dumped by jansson, then the classifier's
+ * "models", "quotes" and "summary" members written straight as bytes (st_classify_article_write),
+ * about three times faster than building and dumping a jansson tree. The bytes equal the slow
+ * path's: same members in the same order, the same number and string formatting. */
+static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classify_options *copt)
+{
+    st_article *a = j->a;
+    json_t *head = NULL;
+    char *h = NULL;
+    st_buf res;
+    st_buf_init(&res);
+    j->rc = st_classify_article_write(c, s->models, a->text, a->text_len, a->key, copt, &res, &j->n_quotes);
+    if (j->rc != ST_OK) {
+        snprintf(j->message, sizeof j->message, "cannot classify: %s", st_strerror(j->rc));
+        goto out_free;
+    }
+    j->rc = ST_ERR_NOMEM;
+    if (a->fields) {
+        head = a->fields;
+        a->fields = NULL;
+        if (!json_object_get(head, "id") && set_str(head, "id", a->key) != 0)
+            goto out_nomem;
+        if ((json_object_get(head, "published") || a->published) &&
+            set_str(head, "published", a->published) != 0)
+            goto out_nomem;
+    } else {
+        head = json_object();
+        if (!head || set_str(head, "id", a->key) || set_str(head, "source", a->source) ||
+            json_object_set_new(head, "item", json_integer(a->item)) || set_str(head, "title", a->title) ||
+            set_str(head, "url", a->url) || set_str(head, "author", a->author) ||
+            set_str(head, "published", a->published))
+            goto out_nomem;
+    }
+    h = json_dumps(head, JSON_COMPACT);
+    if (!h)
+        goto out_nomem;
+    /* the result is {"id":...,"models":...}: keep from ,"models": on (a quote mark inside a JSON string
+     * is escaped, so the first unescaped ,"models": is the member) */
+    static const char key[] = ",\"models\":";
+    const char *m = NULL;
+    for (size_t i = 0; i + sizeof key - 1 <= res.len; i++)
+        if (memcmp(res.data + i, key, sizeof key - 1) == 0) {
+            m = res.data + i;
+            break;
+        }
+    size_t hn = strlen(h);
+    if (!m || hn < 2)
+        goto out_nomem;
+    size_t tail = res.len - (size_t)(m - res.data);
+    int empty_head = hn == 2; /* "{}" */
+    char *l = malloc(hn + tail + 2);
+    if (!l)
+        goto out_nomem;
+    size_t n = hn - 1; /* without the closing brace */
+    memcpy(l, h, n);
+    memcpy(l + n, m + (empty_head ? 1 : 0), tail - (empty_head ? 1 : 0));
+    n += tail - (empty_head ? 1 : 0);
+    l[n++] = '\n';
+    l[n] = '\0';
+    j->line = l;
+    j->line_len = n;
+    j->rc = ST_OK;
+    goto out_free;
+out_nomem:
+    snprintf(j->message, sizeof j->message, "out of memory");
+out_free:
+    free(h);
+    json_decref(head);
+    st_buf_free(&res);
+}
+
 /* Classifies j->a and fills j's output. Runs on a worker thread. */
 static void score_one(scorer *s, st_classifier *c, job *j)
 {
@@ -218,6 +297,10 @@ static void score_one(scorer *s, st_classifier *c, job *j)
         return;
     }
     st_classify_options copt = {.explain = s->opt.explain, .explain_k = 0};
+    if (!s->opt.csv && !s->writer_db && !s->opt.keep_text && fast_path_ok(a)) {
+        score_one_fast(s, c, j, &copt);
+        return;
+    }
     j->rc = st_classify_article(c, s->models, a->text, a->text_len, a->key, &copt, &res);
     if (j->rc != ST_OK) {
         snprintf(j->message, sizeof j->message, "cannot classify: %s", st_strerror(j->rc));

@@ -682,6 +682,22 @@ static int ends_ing(const qctx *c, size_t i)
     return is_word(c, i) && t->end - t->start > 4 && memcmp(c->s + t->end - 3, "ing", 3) == 0;
 }
 
+/* A lowercase word that reads as a past or present verb of speech we do not list ("beamed",
+ * "surmised", "elaborates"): -ed, or -s after at least three letters. */
+static int verb_like(const qctx *c, size_t i)
+{
+    if (!is_lower_word(c, i))
+        return 0;
+    const qtok *t = &c->tok[i];
+    size_t n = t->end - t->start;
+    const char *w = c->s + t->start;
+    if (IN(cue_broad, c, t))
+        return 1;
+    if (n >= 5 && w[n - 2] == 'e' && w[n - 1] == 'd')
+        return !IN(stop_words, c, t) && !IN(aux_words, c, t);
+    return 0;
+}
+
 /* Classifies tokens [a, b) as a noun phrase. */
 static mention classify_np(const qctx *c, size_t a, size_t b)
 {
@@ -713,6 +729,14 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
                 d = a;
             m.kind = M_DESC;
             m.t0 = d;
+            m.t1 = b;
+            return m;
+        }
+        if (r0 > a + 1 && is_lower_word(c, a) && (tok_is(c, a, "a") || tok_is(c, a, "an")) &&
+            is_lower_word(c, a + 1) && !IN(titles, c, &c->tok[a + 1])) {
+            /* "a columnist for Corriere della Sera": a descriptor, whatever names it holds */
+            m.kind = M_DESC;
+            m.t0 = a;
             m.t1 = b;
             return m;
         }
@@ -774,6 +798,21 @@ static mention tail_np(const qctx *c, size_t a, size_t b)
     if (t == b || t == a || !is_lower_word(c, t - 1))
         return none;
     return classify_np(c, t, b);
+}
+
+/* Does the name at token t0 end a place phrase ("At a meeting in Dunmore, West Harlow Tuesday,
+ * the captain replied"): a comma before it, and a preposition opening the phrase before that? */
+static int after_place(const qctx *c, size_t lo, size_t t0)
+{
+    if (t0 < lo + 2 || !is_punct(c, t0 - 1, ','))
+        return 0;
+    size_t k = t0 - 1;
+    while (k > lo && t0 - 1 - k < 12 && !np_boundary(c, k - 1) && !is_punct(c, k - 1, ','))
+        k--;
+    for (size_t i = k; i + 1 < t0 - 1; i++)
+        if (is_lower_word(c, i) && IN(prepositions, c, &c->tok[i]) && is_cap(c, i + 1) && is_cap(c, t0 - 2))
+            return 1;
+    return 0;
 }
 
 /* The subject of a cue verb at token v: the phrase before it back to the clause start (not before
@@ -844,7 +883,12 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
             int rel = s >= lo + 2 && is_lower_word(c, s - 1) &&
                       (tok_is(c, s - 1, "who") || tok_is(c, s - 1, "which")) && is_punct(c, s - 2, ',') &&
                       is_lower_word(c, s) && !is_pronoun(c, s) && !IN(determiners, c, &c->tok[s]);
-            int part = s > lo && is_punct(c, s - 1, ',') && is_lower_word(c, s) && ends_ing(c, s);
+            /* also "X, while condemning violence, accused", "A projection, prepared for the
+             * federation, predicted" */
+            int part = s > lo && is_punct(c, s - 1, ',') && is_lower_word(c, s) &&
+                       (ends_ing(c, s) || (s + 1 < e && intro_word(c, s) && ends_ing(c, s + 1)) ||
+                        (verb_like(c, s) && !IN(cue_broad, c, &c->tok[s]) && s + 1 < e &&
+                         is_lower_word(c, s + 1) && IN(prepositions, c, &c->tok[s + 1])));
             if (rel || part) {
                 e = rel ? s - 2 : s - 1;
                 skips++;
@@ -887,7 +931,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
     }
     if (nseg == 0)
         return none;
-    if (seg[0].kind == M_DESC && nseg > 1 && seg[1].kind == M_NAME) {
+    if (seg[0].kind == M_DESC && nseg > 1 && seg[1].kind == M_NAME && !after_place(c, lo, seg[1].t0)) {
         size_t nw = 0;
         for (size_t i = seg[1].t0; i < seg[1].t1; i++)
             nw += is_word(c, i);
@@ -1076,10 +1120,10 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
         if (k == CUE_ACCORDING)
             return from_mention(np_after(c, v + (tok_is(c, v, "according") ? 2 : 1), e),
                                 ST_SPEAKER_ACCORDING_TO);
+        if (k == CUE_PART)
+            return attrib_none(); /* "“…,” telling Fox 35 that …": its object is no speaker */
         if (v == i)
             return from_mention(np_after(c, v + 1, e), ST_SPEAKER_CUE);
-        if (k == CUE_PART)
-            return attrib_none();
         return from_mention(subject_before(c, i, v), ST_SPEAKER_CUE);
     }
     /* a long appositive or relative clause: "…,” Jeremy Bash, who was the chief of staff to …,
@@ -1104,22 +1148,6 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
         break;
     }
     return attrib_none();
-}
-
-/* A lowercase word that reads as a past or present verb of speech we do not list ("beamed",
- * "surmised", "elaborates"): -ed, or -s after at least three letters. */
-static int verb_like(const qctx *c, size_t i)
-{
-    if (!is_lower_word(c, i))
-        return 0;
-    const qtok *t = &c->tok[i];
-    size_t n = t->end - t->start;
-    const char *w = c->s + t->start;
-    if (IN(cue_broad, c, t))
-        return 1;
-    if (n >= 5 && w[n - 2] == 'e' && w[n - 1] == 'd')
-        return !IN(stop_words, c, t) && !IN(aux_words, c, t);
-    return 0;
 }
 
 /* After a quote that ends in a comma, ! or ?, a speaker next to a verb we do not list:
@@ -1172,8 +1200,12 @@ static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_meth
         }
         mention m;
         if (k == CUE_PART) {
+            size_t u = v; /* "…, alternately shouting “…”": over adverbs in -ly */
+            while (u > s + 1 && is_lower_word(c, u - 1) && c->tok[u - 1].end - c->tok[u - 1].start > 4 &&
+                   memcmp(c->s + c->tok[u - 1].end - 2, "ly", 2) == 0)
+                u--;
             m = subject_before(c, s, v);
-            if (m.kind == M_NONE || v == s || is_punct(c, v - 1, ','))
+            if (m.kind == M_NONE || v == s || is_punct(c, v - 1, ',') || (u < v && is_punct(c, u - 1, ',')))
                 m = sentence_subject(c, s, v);
         } else {
             m = subject_before(c, s, v);
@@ -1579,15 +1611,19 @@ st_status q_attribute(qctx *c)
         }
 
         int strong_after = q->ends_comma || !q->ends_sentence;
-        if (after.found && before.found && tb1 > tb0 && is_word(c, tb1 - 1)) {
-            /* an embedded quote whose cue is before it ("Cruz says he is “…” with Rubio, in a
-             * finish that he said …", "X said he was “…,” and he reiterated"): a cue whose
-             * subject does not follow the closing mark opens another clause */
+        if (after.found) {
+            /* a cue after the quote whose subject does not follow the closing mark opens
+             * another clause: after an embedded quote with a cue before it ("Cruz says he is
+             * “…” with Rubio, in a finish that he said …", "X said he was “…,” and he
+             * reiterated"), or another sentence ("… “….” In a series of posts, Mr. Frum wrote") */
             size_t k = ta0;
             while (k < ta1 && (is_punct(c, k, ',') || (c->tok[k].flags & (TK_DASH | TK_QMARK))))
                 k++;
-            if (after.m.t0 > k && cue_at(c, k, ta1) == CUE_NONE)
+            int far = after.m.t0 > k && cue_at(c, k, ta1) == CUE_NONE && !verb_like(c, k);
+            if (far && before.found && tb1 > tb0 && is_word(c, tb1 - 1))
                 strong_after = 0;
+            else if (far && q->ends_sentence && !q->ends_comma)
+                after = attrib_none();
         }
         attrib *pick = NULL;
         if (after.found && (strong_after || !before.found))

@@ -803,6 +803,96 @@ static void test_bbc_corpus(void **state)
     assert_true(with_speaker * 10 > total * 7);
 }
 
+/* The speaker mention (speaker_start/end) of the one quote of text is exactly want. */
+static void expect_mention(const char *text, const char *speaker, const char *want)
+{
+    st_quotes q;
+    extract(text, &q);
+    if (q.n != 1 || !q.items[0].speaker)
+        print_quotes(&q);
+    assert_int_equal(q.n, 1);
+    assert_non_null(q.items[0].speaker);
+    assert_string_equal(q.items[0].speaker, speaker);
+    if (q.items[0].speaker_end - q.items[0].speaker_start != strlen(want))
+        print_message("  mention [%.*s]\n", (int)(q.items[0].speaker_end - q.items[0].speaker_start),
+                      text + q.items[0].speaker_start);
+    assert_int_equal(q.items[0].speaker_end - q.items[0].speaker_start, strlen(want));
+    assert_memory_equal(text + q.items[0].speaker_start, want, strlen(want));
+    st_quotes_free(&q);
+}
+
+static void test_place_time_age_before_cue(void **state)
+{
+    (void)state;
+    /* a place, an event or an age set off by commas between the subject and its cue */
+    EXPECT("Ilse Brandt, in Leipzig, said on Sunday that the tram was “a relic”.",
+           {"a relic", "Ilse Brandt"});
+    EXPECT("Ilse Brandt, during a visit to a depot in Halle, Saxony, said the fleet was “worn out”.",
+           {"worn out", "Ilse Brandt"});
+    EXPECT("Tomas Varga, 34, of Pecs, Hung., said he expected a “slow recovery” this year.",
+           {"slow recovery", "Tomas Varga"});
+    /* a lead-in with a place before a descriptor subject: the descriptor, not the place */
+    EXPECT("At a meeting in Dunmore, West Harlow Tuesday, the ferry captain replied: “We sail at dawn.”",
+           {"We sail at dawn.", "ferry captain"});
+}
+
+static void test_later_cue_in_another_clause(void **state)
+{
+    (void)state;
+    /* the cue before an embedded quote wins over a cue later in the sentence with its own subject */
+    expect_mention("Councillor Wren Hollis said that she has “no regrets” if she had warned Pia Moss "
+                   "about the budget.",
+                   "Wren Hollis", "Wren Hollis");
+    expect_mention("Minister Odile Fane said the harbour plan remained “on schedule and on budget”, but she "
+                   "also warned the contractors about delays.",
+                   "Odile Fane", "Odile Fane");
+    expect_mention("Abel Kern says he is “roughly level” with Ona Lutz, in a count that he said surprised "
+                   "the party.",
+                   "Abel Kern", "Abel Kern");
+    /* a quote that ends its sentence: a cue in the next sentence belongs to that sentence */
+    expect_mention("The poet Rhea Castell called the reading “a quiet triumph.” In a series of letters "
+                   "later, Ms. Castell, a former teacher of Greek, wrote to her publisher.",
+                   "Rhea Castell", "Rhea Castell");
+}
+
+static void test_colon_lead_in_paragraph(void **state)
+{
+    (void)state;
+    EXPECT("Mayor Juno Ekwall answered the critics directly:\n\n“The bridge will open in May.”",
+           {"The bridge will open in May.", "Juno Ekwall"});
+    /* a lead-in that opens with its verb: the name after it */
+    const char *t = "Wrote Hale:\n\n“The bridge will open in May.”";
+    st_quotes q;
+    extract(t, &q);
+    assert_int_equal(q.n, 1);
+    assert_non_null(q.items[0].speaker);
+    assert_int_equal(q.items[0].speaker_end - q.items[0].speaker_start, 4);
+    assert_memory_equal(t + q.items[0].speaker_start, "Hale", 4);
+    st_quotes_free(&q);
+    /* no colon, no cue: still an orphan */
+    EXPECT("Mayor Juno Ekwall visited the bridge.\n\n“The bridge will open in May.”",
+           {"The bridge will open in May.", NULL});
+}
+
+static void test_participles_and_descriptors(void **state)
+{
+    (void)state;
+    /* a participle right after the quote: its object is not the speaker */
+    EXPECT("The Lantern Trust declined to discuss “that man,” telling Radio 7 that it was focused on "
+           "“safer streets.”",
+           {"that man", "Lantern Trust"}, {"safer streets.", "Lantern Trust"});
+    /* an adverb before a participle cue: the sentence subject */
+    EXPECT("Ms. Orla Bex paced the stage, loudly shouting “Not one more acre” to the crowd.",
+           {"Not one more acre", "Orla Bex"});
+    /* "a columnist for Name": a descriptor, so the name before it is the speaker */
+    EXPECT("“The league has lost its way,” Piet Amsel, a columnist for Gazzetta di Nord, said.",
+           {"The league has lost its way", "Piet Amsel"});
+    /* a past participle clause between the subject and the cue */
+    EXPECT("A study by the firm Halden Analytics, prepared for the Grain Growers Union, predicted a "
+           "“sharp fall in yields”.",
+           {"sharp fall in yields", "Halden Analytics"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -860,6 +950,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unlisted_verb_and_abbreviated_title),
         cmocka_unit_test(test_unlisted_verb_phrase_and_titles),
         cmocka_unit_test(test_parenthesis_stop_and_name_before_verb),
+        cmocka_unit_test(test_place_time_age_before_cue),
+        cmocka_unit_test(test_later_cue_in_another_clause),
+        cmocka_unit_test(test_colon_lead_in_paragraph),
+        cmocka_unit_test(test_participles_and_descriptors),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

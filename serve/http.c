@@ -687,6 +687,11 @@ int srv_http_start(srv *s, char *msg, size_t msg_size)
         {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.connection_timeout, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_connections, NULL},
+        /* one client address may hold at most half the connections (when the limit is 64 or more; 0 =
+         * no per-address limit), so a slow or stalled client cannot take every slot (slowloris);
+         * behind a proxy, raise --max-connections */
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+         (intptr_t)(s->cfg.max_connections >= 64 ? s->cfg.max_connections / 2 : 0), NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {s->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)s->cfg.threads, NULL},

@@ -31,6 +31,18 @@ int srv_json_depth(const char *s, size_t len, int limit)
     return max;
 }
 
+/* The most quotes one {"quotes": [...]} request may give. */
+#define ST_MAX_GIVEN_QUOTES 10000
+
+/* 1 when s[0..n) holds only ASCII white space (or nothing). */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -94,7 +106,11 @@ static const char *take_json(srv_classify_request *q, char *buf, size_t cap)
                 return "quotes must be an array of strings";
             if (string_has_nul(v))
                 return "a quote contains a NUL character";
+            if (blank(json_string_value(v), json_string_length(v)))
+                return "a quote is empty (only white space)";
         }
+        if (json_array_size(quotes) > ST_MAX_GIVEN_QUOTES)
+            return "too many quotes in one request (at most 10000)";
     } else if (!text) {
         return "text must be a string (missing)";
     } else if (!json_is_string(text)) {

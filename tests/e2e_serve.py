@@ -184,6 +184,8 @@ def t_text_not_string(port):
     check_error(post_json(port, ["text"]), 400, "object")
     check_error(post_json(port, {"quotes": "one"}), 400, "quotes must be an array")
     check_error(post_json(port, {"quotes": ["a", 1]}), 400, "quotes must be an array")
+    check_error(post_json(port, {"quotes": ["We are ready.", " \n"]}), 400, "a quote is empty")
+    check_error(post_json(port, {"quotes": ["ok"] * 10001}), 400, "too many quotes")
     check_error(post_json(port, {"text": "x", "id": 5}), 400, "id must be a string")
     check_error(post_json(port, {"text": "x", "explain": "yes"}), 400, "explain")
     check_error(post_json(port, {"text": ""}), 400, "empty")

@@ -23,8 +23,9 @@ typedef struct st_train_options {
     const char *task;  /* task name written to meta.json (e.g. "stance") */
     int solver;        /* the final model's: ST_SOLVER_LIBSVM (default) or ST_SOLVER_LIBLINEAR */
     int cv_solver;     /* the cross-validation's, which only chooses C and reports CV metrics:
-                          ST_SOLVER_LIBLINEAR_HINGE (default: the same hinge-loss problem as libsvm's
-                          C-SVC, solved 10-50x faster), ST_SOLVER_LIBSVM or ST_SOLVER_LIBLINEAR */
+                          ST_SOLVER_AUTO (default: the final solver's problem solved fast, i.e.
+                          ST_SOLVER_LIBLINEAR_HINGE for libsvm's C-SVC, 10-50x faster, and
+                          ST_SOLVER_LIBLINEAR for liblinear), or any solver named below */
 } st_train_options;
 
 /* Solvers. Both give the same model folder format (model.svm is a linear-kernel libsvm model).
@@ -35,7 +36,7 @@ typedef struct st_train_options {
  *                        pseudo support vector. Much faster on large datasets.
  *   ST_SOLVER_LIBLINEAR_HINGE  the same with liblinear's L1-loss (hinge) dual solver: libsvm's C-SVC
  *                        objective except that the bias is regularised (Hsieh et al. 2008, ICML). */
-enum { ST_SOLVER_LIBSVM = 0, ST_SOLVER_LIBLINEAR = 1, ST_SOLVER_LIBLINEAR_HINGE = 2 };
+enum { ST_SOLVER_AUTO = -1, ST_SOLVER_LIBSVM = 0, ST_SOLVER_LIBLINEAR = 1, ST_SOLVER_LIBLINEAR_HINGE = 2 };
 
 st_train_options st_train_options_default(void);
 

@@ -46,7 +46,7 @@ st_train_options st_train_options_default(void)
     o.probability = 1;
     o.task = "model";
     o.solver = ST_SOLVER_LIBSVM;
-    o.cv_solver = ST_SOLVER_LIBLINEAR_HINGE;
+    o.cv_solver = ST_SOLVER_AUTO;
     return o;
 }
 
@@ -420,8 +420,8 @@ static double dot_biased(const double *w, int nf, double b, const struct feature
 
 /* libsvm's svm_binary_svc_probability with liblinear inside: 5-fold CV decision values (folds from
  * a splitmix64 shuffle, not rand()), then sigmoid_train. Labels: y = +1/-1. */
-static st_status liblinear_platt(struct feature_node **x, double *y, int l, int nf, double C, int hinge, double wpos,
-                                 double wneg, unsigned seed, double *A, double *B)
+static st_status liblinear_platt(struct feature_node **x, double *y, int l, int nf, double C, int hinge,
+                                 double wpos, double wneg, unsigned seed, double *A, double *B)
 {
     const int nr_fold = 5;
     st_status rc = ST_ERR_NOMEM;
@@ -574,8 +574,8 @@ static st_status liblinear_fit(const st_dataset *ds, const size_t *idx, const fm
             double wi = cw[order[i]], wj = cw[order[j]];
             if ((rc = liblinear_binary(sx, sy, l, nf, C, wi, wj, seed, hinge, w, &b)) != ST_OK)
                 break;
-            if (prob &&
-                (rc = liblinear_platt(sx, sy, l, nf, C, hinge, wi, wj, seed, &m->probA[p], &m->probB[p])) != ST_OK)
+            if (prob && (rc = liblinear_platt(sx, sy, l, nf, C, hinge, wi, wj, seed, &m->probA[p],
+                                              &m->probB[p])) != ST_OK)
                 break;
             m->rho[p] = -b;
             m->sv_coef[j - 1][p] = 1.0;
@@ -716,6 +716,15 @@ static st_status predict_votes(const struct svm_model *m, size_t nf, const fmat 
 }
 
 /* Runs the CV: pred[g * n + i] = predicted label of example i under grid value g. */
+/* The cross-validation's solver: the one the options name, or for ST_SOLVER_AUTO the fast solver of
+ * the final model's problem (liblinear's hinge loss for libsvm's C-SVC, liblinear itself for it). */
+static int cv_solver(const st_train_options *opt)
+{
+    if (opt->cv_solver != ST_SOLVER_AUTO)
+        return opt->cv_solver;
+    return opt->solver == ST_SOLVER_LIBLINEAR ? ST_SOLVER_LIBLINEAR : ST_SOLVER_LIBLINEAR_HINGE;
+}
+
 static st_status cross_validate(const st_dataset *ds, const st_train_options *opt, const double *grid,
                                 size_t grid_n, int k, int *pred, st_error *err)
 {
@@ -763,7 +772,7 @@ static st_status cross_validate(const st_dataset *ds, const st_train_options *op
             rc = featurize_subset(v, ds, te, nte, &xte);
         for (size_t g = 0; g < grid_n && rc == ST_OK; g++) {
             struct svm_model *m = NULL;
-            if ((rc = fit(ds, tr, &xtr, grid[g], opt, opt->cv_solver, 0, &m)) != ST_OK)
+            if ((rc = fit(ds, tr, &xtr, grid[g], opt, cv_solver(opt), 0, &m)) != ST_OK)
                 break;
             rc = predict_votes(m, st_vocab_size(v), &xte, pred + g * ds->n, te);
             svm_free_and_destroy_model(&m);
@@ -1030,10 +1039,11 @@ static json_t *meta_build(const st_dataset *ds, const st_train_options *opt, con
     } else {
         json_object_set_new(meta, "solver", json_string("libsvm C-SVC linear"));
     }
+    int cvs = cv_solver(opt);
     json_object_set_new(meta, "cv_solver",
-                        json_string(opt->cv_solver == ST_SOLVER_LIBSVM      ? "libsvm C-SVC linear"
-                                    : opt->cv_solver == ST_SOLVER_LIBLINEAR ? "liblinear L2R_L2LOSS_SVC_DUAL"
-                                                                            : "liblinear L2R_L1LOSS_SVC_DUAL"));
+                        json_string(cvs == ST_SOLVER_LIBSVM      ? "libsvm C-SVC linear"
+                                    : cvs == ST_SOLVER_LIBLINEAR ? "liblinear L2R_L2LOSS_SVC_DUAL"
+                                                                 : "liblinear L2R_L1LOSS_SVC_DUAL"));
     json_object_set_new(meta, "dataset_sha256", json_string(sha));
     json_object_set_new(meta, "version", json_string(ST_VERSION));
     json_object_set_new(meta, "libsvm_version", json_integer(libsvm_version));

@@ -23,27 +23,29 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: stance-train DATASETS_DIR [-o MODELS_DIR] [options]\n"
-               "       stance-train --task NAME -o DIR FILE_OR_FOLDER [options]\n"
-               "options:\n"
-               "  -o, --output DIR      where model folders go (default models/)\n"
-               "  --task NAME           train FILE_OR_FOLDER as one task into DIR/NAME/\n"
-               "  --folds K             k-fold cross-validation (default 5; 0 = none, first C)\n"
-               "  --seed N              seed for folds and libsvm's Platt CV (default 1)\n"
-               "  --c-grid LIST         values of C, e.g. \"0.1,1,10\" (default 0.1,0.3,1,3,10)\n"
-               "  --no-probability      no Platt probabilities (labels from the decision function)\n"
-               "  --no-class-weights    do not weight C by inverse class frequency\n"
-               "  --solver NAME         libsvm (default) or liblinear (one-vs-one L2-loss SVC, much\n"
-               "                        faster on large datasets; same model files)\n"
-               "  --cv-solver NAME     solver of the cross-validation that chooses C: hinge (default:\n"
-               "                        liblinear's hinge-loss dual, libsvm's problem, much faster),\n"
-               "                        libsvm, or liblinear (squared hinge)\n"
-               "  --min-df N            keep terms in at least N training documents (default 2)\n"
-               "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
-               "  --char-ngrams MIN-MAX character n-grams of each word (default 2-4; 0 = off)\n"
-               "  --no-negation         do not mark words in negation scope with NOT_\n"
-               "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
-               "  -h, --help            this text\n");
+    fprintf(
+        f,
+        "usage: stance-train DATASETS_DIR [-o MODELS_DIR] [options]\n"
+        "       stance-train --task NAME -o DIR FILE_OR_FOLDER [options]\n"
+        "options:\n"
+        "  -o, --output DIR      where model folders go (default models/)\n"
+        "  --task NAME           train FILE_OR_FOLDER as one task into DIR/NAME/\n"
+        "  --folds K             k-fold cross-validation (default 5; 0 = none, first C)\n"
+        "  --seed N              seed for folds and libsvm's Platt CV (default 1)\n"
+        "  --c-grid LIST         values of C, e.g. \"0.1,1,10\" (default 0.1,0.3,1,3,10)\n"
+        "  --no-probability      no Platt probabilities (labels from the decision function)\n"
+        "  --no-class-weights    do not weight C by inverse class frequency\n"
+        "  --solver NAME         libsvm (default) or liblinear (one-vs-one L2-loss SVC, much\n"
+        "                        faster on large datasets; same model files)\n"
+        "  --cv-solver NAME     solver of the cross-validation that chooses C: hinge (default\n"
+        "                        with libsvm: liblinear's hinge-loss dual, libsvm's problem, much faster),\n"
+        "                        libsvm, or liblinear (squared hinge; default with --solver liblinear)\n"
+        "  --min-df N            keep terms in at least N training documents (default 2)\n"
+        "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
+        "  --char-ngrams MIN-MAX character n-grams of each word (default 2-4; 0 = off)\n"
+        "  --no-negation         do not mark words in negation scope with NOT_\n"
+        "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
+        "  -h, --help            this text\n");
 }
 
 static void print_warning(const st_error *e, void *ud)
@@ -326,7 +328,8 @@ int main(int argc, char **argv)
                 bad = strcmp(val, "libsvm") != 0 && strcmp(val, "liblinear") != 0;
                 opt.solver = strcmp(val, "liblinear") == 0 ? ST_SOLVER_LIBLINEAR : ST_SOLVER_LIBSVM;
             } else if (strcmp(a, "--cv-solver") == 0) {
-                bad = strcmp(val, "libsvm") != 0 && strcmp(val, "liblinear") != 0 && strcmp(val, "hinge") != 0;
+                bad =
+                    strcmp(val, "libsvm") != 0 && strcmp(val, "liblinear") != 0 && strcmp(val, "hinge") != 0;
                 opt.cv_solver = strcmp(val, "libsvm") == 0      ? ST_SOLVER_LIBSVM
                                 : strcmp(val, "liblinear") == 0 ? ST_SOLVER_LIBLINEAR
                                                                 : ST_SOLVER_LIBLINEAR_HINGE;

@@ -155,6 +155,39 @@ static enum MHD_Result queue_error(request *r, struct MHD_Connection *conn, unsi
 
 /* ---- routes ---- */
 
+/* The value of hex digit c, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* MHD_OPTION_UNESCAPE_CALLBACK: decodes %XX in the request URI in place like libmicrohttpd's own
+ * unescaper, except that %00 stays as the three characters "%00", so a NUL can never cut the path
+ * short ("/healthz%00junk" is an unknown path, not /healthz). Returns the new length in bytes. */
+static size_t unescape_uri(void *cls, struct MHD_Connection *conn, char *uri)
+{
+    (void)cls;
+    (void)conn;
+    char *w = uri;
+    for (const char *r = uri; *r; r++) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_value(r[1])) >= 0 && (lo = hex_value(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - uri);
+}
+
 static enum srv_route route_of(const char *url)
 {
     static const struct {
@@ -694,6 +727,7 @@ int srv_http_start(srv *s, char *msg, size_t msg_size)
          (intptr_t)(s->cfg.max_connections >= 64 ? s->cfg.max_connections / 2 : 0), NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)unescape_uri, s},
         {s->cfg.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)s->cfg.threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };

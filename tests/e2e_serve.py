@@ -185,6 +185,8 @@ def t_text_not_string(port):
     check_error(post_json(port, {"quotes": "one"}), 400, "quotes must be an array")
     check_error(post_json(port, {"quotes": ["a", 1]}), 400, "quotes must be an array")
     check_error(post_json(port, {"quotes": ["We are ready.", " \n"]}), 400, "a quote is empty")
+    for path in ("/healthz%00junk", "/%00", "/models%00"):  # a NUL never cuts a path short
+        check_error(raw_request(port, "GET", path), 404)
     check_error(post_json(port, {"quotes": ["ok"] * 10001}), 400, "too many quotes")
     check_error(post_json(port, {"text": "x", "id": 5}), 400, "id must be a string")
     check_error(post_json(port, {"text": "x", "explain": "yes"}), 400, "explain")

@@ -583,6 +583,18 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
     } else if (name_is(root, "entry") && is_atom_ns(root)) {
         emit_item(&w, root, 1); /* an Atom entry document */
     }
+    if (!ctxt->wellFormed) {
+        /* recover mode read what it could (the items above were scored): say where the XML broke, so a
+         * truncated or damaged feed never passes silently */
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        char msg[300];
+        snprintf(msg, sizeof msg, "XML not well-formed, read %zu item(s) before recovering%s%.200s", w.items,
+                 e && e->message ? ": " : "", e && e->message ? e->message : "");
+        size_t k = strlen(msg);
+        while (k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
+            msg[--k] = '\0';
+        report(r, ST_ERR_FORMAT, name, e ? e->line : 0, msg);
+    }
 out_free_doc:
     xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);

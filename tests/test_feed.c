@@ -310,6 +310,17 @@ static void not_a_feed_and_broken_xml_are_reported(void **state)
     parse_feed(LIT("<rss><channel><item><title>One</title></item><item><title>Tw"), &c);
     assert_true(c.n >= 1);
     assert_string_equal(c.a[0]->title, "One");
+    /* ... and the damage is reported with the file and line, never silently */
+    assert_int_equal(c.n_errors, 1);
+    assert_string_equal(c.errors[0].where, "test.xml");
+    assert_true(c.errors[0].line >= 1);
+    assert_non_null(strstr(c.errors[0].message, "not well-formed"));
+    collect_free(&c);
+    /* an unclosed element in the middle */
+    parse_feed(
+        LIT("<rss><channel>\n<item><title>One</title>\n<item><title>Two</title></item></channel></rss>"), &c);
+    assert_true(c.n_errors >= 1);
+    assert_non_null(strstr(c.errors[0].message, "not well-formed"));
     collect_free(&c);
 }
 

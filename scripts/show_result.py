@@ -28,4 +28,7 @@ s = r.get("summary", {})
 if s.get("speakers"):
     print("\nper speaker: quotes, hardline share, mean sentiment")
     for sp in s["speakers"]:
-        print(f"  {str(sp.get('speaker')):30} {sp.get('quotes')}  {sp.get('hardline_share')}  {sp.get('mean_sentiment')}")
+        share, mean = sp.get("hardline_share"), sp.get("mean_sentiment")
+        share = f"{share:.2f}" if isinstance(share, (int, float)) else "-"
+        mean = f"{mean:+.2f}" if isinstance(mean, (int, float)) else "-"
+        print(f"  {str(sp.get('speaker')):30} {sp.get('quotes'):>3}  {share:>5}  {mean:>6}")

@@ -250,23 +250,6 @@ static int reopens(int k, int32_t cp)
     }
 }
 
-/* ---------------------------------------------------------------- growable arrays */
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- pairing */
 
 #define MAX_DEPTH 16
@@ -347,7 +330,7 @@ static st_status emit(qctx *ctx, const open_mark *o, size_t cend, size_t after, 
         ctx->nreopen = o->reopen0;
         return ST_OK;
     }
-    if (grow((void **)&ctx->q, &ctx->cap_q, ctx->nq + 1, sizeof *ctx->q))
+    if (q_grow((void **)&ctx->q, &ctx->cap_q, ctx->nq + 1, sizeof *ctx->q))
         return ST_ERR_NOMEM;
     rawq *q = &ctx->q[ctx->nq++];
     memset(q, 0, sizeof *q);
@@ -378,7 +361,7 @@ static st_status emit(qctx *ctx, const open_mark *o, size_t cend, size_t after, 
 
 static st_status add_reopen(qctx *ctx, size_t a, size_t b)
 {
-    if (grow((void **)&ctx->reopen, &ctx->cap_reopen, ctx->nreopen + 1, sizeof *ctx->reopen))
+    if (q_grow((void **)&ctx->reopen, &ctx->cap_reopen, ctx->nreopen + 1, sizeof *ctx->reopen))
         return ST_ERR_NOMEM;
     ctx->reopen[ctx->nreopen].start = a;
     ctx->reopen[ctx->nreopen].end = b;
@@ -645,7 +628,7 @@ static st_status split_paragraphs(qctx *ctx)
         size_t e = nl ? (size_t)(nl - s) : len;
         const char *cr = memchr(s + i, '\r', e - i);
         i = cr ? (size_t)(cr - s) : e;
-        if (grow((void **)&ctx->para, &ctx->cap_para, ctx->npara + 1, sizeof *ctx->para))
+        if (q_grow((void **)&ctx->para, &ctx->cap_para, ctx->npara + 1, sizeof *ctx->para))
             return ST_ERR_NOMEM;
         /* blank-only paragraphs become empty */
         size_t b = i, t = a;
@@ -826,7 +809,7 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         rawq *q = &ctx.q[i];
         if (q->dropped)
             continue;
-        if (grow((void **)&out->items, &out->cap, out->n + 1, sizeof *out->items)) {
+        if (q_grow((void **)&out->items, &out->cap, out->n + 1, sizeof *out->items)) {
             rc = ST_ERR_NOMEM;
             goto out_free_seen;
         }

@@ -55,21 +55,6 @@ typedef struct qentity {
     uint8_t org;
 } qentity;
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 /* ---------------------------------------------------------------- lexicon lookups */
 
 /* The LX_* lists holding s[0..len) (ASCII-lowercased), 0 when none: one probe sequence in the
@@ -175,7 +160,7 @@ static int is_qmark(int32_t cp)
 
 static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
 {
-    if (c->ntok == c->cap_tok && grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
+    if (c->ntok == c->cap_tok && q_grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
         return ST_ERR_NOMEM;
     qtok *t = &c->tok[c->ntok++];
     t->start = a;
@@ -193,7 +178,7 @@ static st_status tokenize(qctx *c)
     size_t len = c->len, pos = 0;
     int newpara = 1;
     /* news text has about one token per five bytes: one allocation for most articles */
-    if (grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
+    if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
         return ST_ERR_NOMEM;
     while (pos < len) {
         size_t a = pos;
@@ -530,7 +515,7 @@ static st_status ent_add(qctx *c, size_t n0, size_t n1, int org, uint32_t *out)
         *out = (uint32_t)e;
         return ST_OK;
     }
-    if (grow((void **)&c->ent, &c->cap_ent, c->nent + 1, sizeof *c->ent))
+    if (q_grow((void **)&c->ent, &c->cap_ent, c->nent + 1, sizeof *c->ent))
         return ST_ERR_NOMEM;
     if (ent_rehash(c, c->nent + 1))
         return ST_ERR_NOMEM;
@@ -551,7 +536,7 @@ static st_status ent_add(qctx *c, size_t n0, size_t n1, int org, uint32_t *out)
 
 static st_status person_add(qctx *c, size_t n0, size_t n1, uint32_t ent, int subject, int org)
 {
-    if (grow((void **)&c->person, &c->cap_person, c->nperson + 1, sizeof *c->person))
+    if (q_grow((void **)&c->person, &c->cap_person, c->nperson + 1, sizeof *c->person))
         return ST_ERR_NOMEM;
     qperson *p = &c->person[c->nperson++];
     p->start = c->tok[n0].start;
@@ -614,7 +599,7 @@ static st_status collect_names(qctx *c)
                     goto out_free_runs;
             }
             if (personlike || org || nwords == 1) {
-                if (grow((void **)&runs, &cap_runs, nruns + 1, sizeof *runs)) {
+                if (q_grow((void **)&runs, &cap_runs, nruns + 1, sizeof *runs)) {
                     rc = ST_ERR_NOMEM;
                     goto out_free_runs;
                 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "st_quotes.h"
 
@@ -152,5 +153,28 @@ static inline int q_is_lower(int32_t cp)
 /* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
 Q_PRIVATE st_status q_attribute(qctx *ctx);
 Q_PRIVATE void q_attrib_free(qctx *ctx);
+
+/* Grows the array *p (*cap elements of elem bytes) to hold at least need elements, doubling from 16.
+ * Returns 0, or -1 when the allocation fails or would overflow (*p and *cap then unchanged). Shared
+ * by the mark pairer (quotes.c) and the attribution pass (quotes_attrib.c). */
+static inline int q_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2)
+            return -1;
+        nc *= 2;
+    }
+    if (nc > SIZE_MAX / elem)
+        return -1;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
 
 #endif

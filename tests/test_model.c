@@ -18,42 +18,14 @@
 #include "st_dataset.h"
 #include "st_model.h"
 #include "st_train.h"
+#include "test_support.h"
 
 /* cmocka 1.1 has no assert_double_equal: |a - b| <= eps, with both values in the message. */
-#define assert_close(a, b, eps)                                                                              \
-    do {                                                                                                     \
-        double a_ = (a), b_ = (b);                                                                           \
-        if (!(fabs(a_ - b_) <= (eps)))                                                                       \
-            fail_msg("%s = %.17g, expected %.17g (+/- %g)", #a, a_, b_, (double)(eps));                      \
-    } while (0)
-
-static char tmpdir[256];
-
 static int make_tmpdir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/st_test_model_XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-    return 0;
-}
-
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *in_tmp(const char *name)
-{
-    static char path[4][512];
-    static int turn;
-    turn = (turn + 1) % 4;
-    snprintf(path[turn], sizeof path[turn], "%s/%s", tmpdir, name);
-    return path[turn];
+    return st_tmpdir_make("model");
 }
 
 /* Toy three-way data (E18 order: the first lines are against, favor, neutral). */

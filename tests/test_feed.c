@@ -406,6 +406,65 @@ static void jsonl_long_line_is_skipped_with_its_number(void **state)
     collect_free(&c);
 }
 
+/* The "text" member is decoded outside jansson (score/jsonl.c, parse_fast) for speed; every line
+ * must still give what jansson gives: escapes, surrogate pairs, duplicate keys (the last wins), a
+ * key spelt with an escape, nested "text" members, fallbacks to "content", and jansson's errors. */
+static void jsonl_text_member_decodes_as_jansson(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        const char *text;   /* NULL: an error is wanted */
+        const char *fields; /* the remaining members, compact JSON */
+        st_status rc;
+    } cases[] = {
+        {"{\"id\":\"a\",\"text\":\"He said: \\\"No.\\\"\\n\\tOk \\u00e9\\u20AC\\ud83d\\ude00 \\/ \\\\ "
+         "\\b\\f\\r|\","
+         "\"n\":1}",
+         "He said: \"No.\"\n\tOk \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 / \\ \b\f\r|", "{\"id\":\"a\",\"n\":1}",
+         ST_OK},
+        {"{\"text\":\"first\",\"title\":\"T\",\"text\":\"second\"}", "second", "{\"title\":\"T\"}", ST_OK},
+        {"{\"t\\u0065xt\":\"escaped key\",\"title\":\"T\"}", "escaped key", "{\"title\":\"T\"}", ST_OK},
+        {"{\"text\":5,\"content\":\"from content\"}", "from content", "{\"text\":5}", ST_OK},
+        {"{\"meta\":{\"text\":\"inner\"},\"body\":\"outer\"}", "outer", "{\"meta\":{\"text\":\"inner\"}}",
+         ST_OK},
+        {"{\"a\":\"}\\\"text\\\":{\",\"text\" :\t\"real\"}", "real", "{\"a\":\"}\\\"text\\\":{\"}", ST_OK},
+        {"{\"text\":\"ok\",\"n\":99999999999999999999}", "ok", "{\"n\":1e20}", ST_OK},
+        {"{\"text\":\"caf\xC3\xA9\"}", "caf\xC3\xA9", "{}", ST_OK},
+        {"{\"text\":\"a\\u0000b\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\udc00b\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\ud800\\u0041\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\x\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\u12\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\x01\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\xFF\"}", NULL, NULL, ST_ERR_UTF8},
+        {"{\"text\":\"a\xED\xA0\x80\"}", NULL, NULL, ST_ERR_UTF8},
+        {"{\"text\":\"x\" \"y\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"title\":\"T\",\"text\":\"x\",}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"x\"} trailing", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"unterminated}", NULL, NULL, ST_ERR_FORMAT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        st_article *a = NULL;
+        st_error err;
+        memset(&err, 0, sizeof err);
+        st_status rc = st_jsonl_parse_line(cases[i].line, strlen(cases[i].line), "f", 2, &a, &err);
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: status %d, wanted %d (%s)", i, rc, cases[i].rc, err.message);
+        if (!cases[i].text) {
+            assert_null(a);
+            assert_int_equal(err.line, 2);
+            continue;
+        }
+        assert_string_equal(a->text, cases[i].text);
+        assert_int_equal(a->text_len, strlen(cases[i].text));
+        char *dump = json_dumps(a->fields, JSON_COMPACT);
+        assert_string_equal(dump, cases[i].fields);
+        free(dump);
+        st_article_free(a);
+    }
+}
+
 /* ===== text ===== */
 
 static void markup_and_whitespace(void **state)
@@ -510,6 +569,7 @@ int main(void)
         cmocka_unit_test(jsonl_bom_crlf_blank_truncated_bigint),
         cmocka_unit_test(jsonl_key_falls_back_to_url_then_hash),
         cmocka_unit_test(jsonl_long_line_is_skipped_with_its_number),
+        cmocka_unit_test(jsonl_text_member_decodes_as_jansson),
         cmocka_unit_test(markup_and_whitespace),
         cmocka_unit_test(dates),
         cmocka_unit_test(text_and_html_files),

@@ -25,6 +25,7 @@
 #include <libxml/parser.h>
 
 #include "feed.h"
+#include "idset.h"
 #include "st_classify.h"
 #include "store.h"
 
@@ -65,6 +66,7 @@ typedef struct scorer {
     char model_version[256];
     st_store *reader_db; /* main thread: what is already stored */
     st_store *writer_db; /* output thread */
+    st_idset *seen;      /* main thread: the article keys of this run, to skip duplicates */
     FILE *out;
 
     pthread_mutex_t mu;
@@ -84,7 +86,7 @@ typedef struct scorer {
     /* counters (output thread, or atomics shared with the main thread) */
     atomic_ullong bytes_read;
     atomic_ullong read_errors;
-    unsigned long long ok, errors, quotes, skipped;
+    unsigned long long ok, errors, quotes, skipped, duplicates;
     unsigned long long total_bytes; /* of the regular-file inputs, 0 when unknown (stdin) */
     struct timespec start, last_progress;
     int csv_header_done;
@@ -374,6 +376,17 @@ out_free:
     json_decref(res);
 }
 
+/* Stops every thread (s->mu not held): they see s->fatal when they wake. */
+static void set_fatal(scorer *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->fatal = 1;
+    pthread_cond_broadcast(&s->room);
+    pthread_cond_broadcast(&s->work);
+    pthread_cond_broadcast(&s->ready);
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* The output thread's wake-up condition (s->mu held): the next job to write is done, and so is
  * job s->writer_wants, or there is nothing left to write, or a fatal error. */
 static int writer_may_go(const scorer *s)
@@ -389,11 +402,7 @@ static void *worker_main(void *arg)
     scorer *s = arg;
     st_classifier *c = NULL;
     if (st_classifier_new(&c) != ST_OK) {
-        pthread_mutex_lock(&s->mu);
-        s->fatal = 1;
-        pthread_cond_broadcast(&s->room);
-        pthread_cond_broadcast(&s->ready);
-        pthread_mutex_unlock(&s->mu);
+        set_fatal(s);
         return NULL;
     }
     pthread_mutex_lock(&s->mu);
@@ -530,6 +539,28 @@ static void *output_main(void *arg)
 static st_status on_article(st_article *a, void *ud)
 {
     scorer *s = ud;
+    /* Duplicates: the first occurrence of a key is scored (and stored), later ones are skipped;
+     * one with a different text is worth a warning (the key scheme of the input may be wrong). */
+    st_idset_result seen;
+    const char *first_source = NULL;
+    long first_item = 0;
+    if (st_idset_add(s->seen, a->key, a->text, a->text_len, a->source, a->item, &seen, &first_source,
+                     &first_item) != ST_OK) {
+        fprintf(stderr, "stance-score: out of memory (the set of article ids)\n");
+        st_article_free(a);
+        set_fatal(s);
+        return ST_ERR_NOMEM;
+    }
+    if (seen != ST_IDSET_NEW) {
+        if (seen == ST_IDSET_DIFFERENT)
+            fprintf(stderr,
+                    "stance-score: %s:%ld: warning: duplicate id \"%.200s\" (first at %s:%ld) with a "
+                    "different text; skipped, the first is kept\n",
+                    a->source, a->item, a->key, first_source, first_item);
+        s->duplicates++;
+        st_article_free(a);
+        return ST_OK;
+    }
     if (s->reader_db && !s->opt.rescore) {
         int has = st_store_has(s->reader_db, a->key, s->model_version);
         if (has == 1) {
@@ -785,6 +816,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "-") == 0)
             s->total_bytes = 0; /* stdin: no known total, no ETA */
 
+    if (st_idset_new(&s->seen) != ST_OK)
+        goto out_free;
     s->cap = (size_t)s->opt.jobs * 16 < 64 ? 64 : (size_t)s->opt.jobs * 16;
     s->ring = calloc(s->cap, sizeof *s->ring);
     if (!s->ring)
@@ -845,6 +878,8 @@ int main(int argc, char **argv)
         secs > 0 ? (double)atomic_load(&s->bytes_read) / 1e6 / secs : 0.0);
     if (s->opt.db)
         fprintf(stderr, ", %llu skipped (already in %s)", s->skipped, s->opt.db);
+    if (s->duplicates)
+        fprintf(stderr, ", %llu duplicates skipped", s->duplicates);
     fputc('\n', stderr);
     exit_code = s->fatal ? EXIT_FATAL : errors ? EXIT_SOME_FAILED : EXIT_OK;
 out_free_threads:
@@ -856,6 +891,7 @@ out_free:
     }
     st_store_close(&s->reader_db);
     st_store_close(&s->writer_db);
+    st_idset_free(&s->seen);
     st_modelset_unref(s->models);
     free(s->ring);
     free(s);

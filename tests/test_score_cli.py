@@ -179,6 +179,39 @@ def cli_store_upsert_skip_and_report():
                           capture_output=True).returncode == 2
 
 
+@test
+def cli_duplicate_ids_first_kept_same_with_and_without_db():
+    db = os.path.join(ARGS.work, "dups.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    other = ARTICLE.replace("never accept", "always welcome")
+    recs = [{"id": "d1", "text": ARTICLE, "title": "first"},
+            {"id": "d2", "text": "Nothing quoted here."},
+            {"id": "d1", "text": ARTICLE, "title": "again"},     # same id, same text: silent
+            {"id": "d1", "text": other, "title": "changed"},     # same id, other text: a warning
+            {"text": other},                                     # no id: the key is the text's hash
+            {"text": other, "title": "same content"}]
+    data = ("\n".join(json.dumps(r) for r in recs) + "\n").encode()
+    for args in ([], ["--db", db]):
+        p = run(["-j", "3", "-"] + args, stdin=data, check_rc=0)
+        out = lines(p.stdout)
+        assert [o["id"] for o in out] == ["d1", "d2", out[2]["id"]], [o["id"] for o in out]
+        assert out[0]["title"] == "first" and out[2]["id"].startswith("sha256:")
+        err = p.stderr.decode()
+        assert 'warning: duplicate id "d1" (first at -:1) with a different text' in err, err
+        assert "-:3:" not in err and "-:6:" not in err, err
+        assert "3 articles ok, 0 errors" in err and "3 duplicates skipped" in err, err
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT article_id, title, item FROM articles ORDER BY item").fetchall()
+    assert [(r[1], r[2]) for r in rows] == [("first", 1), (None, 2), (None, 5)], rows
+    assert con.execute("SELECT COUNT(*) FROM quotes WHERE article_id = 'd1'").fetchone()[0] == 2
+    con.close()
+    p = run(["--db", db, "-"], stdin=data, check_rc=0)
+    err = p.stderr.decode()
+    assert lines(p.stdout) == [] and "3 skipped (already in" in err and "3 duplicates skipped" in err, err
+
+
 # ===== bbc suite =====
 
 def bbc_path():
@@ -240,9 +273,9 @@ def bbc_memory_stays_flat():
     big = os.path.join(ARGS.work, "bbc-x8.jsonl")
     with open(bbc_path(), "rb") as f:
         data = f.read()
-    with open(big, "wb") as f:
-        for _ in range(8):
-            f.write(data)
+    with open(big, "wb") as f:  # distinct ids, so that every copy is scored (duplicates are skipped)
+        for k in range(8):
+            f.write(data.replace(b'"id": "bbc-', b'"id": "bbc-%d-' % k))
 
     def peak(path):
         cmd = ["/usr/bin/time", "-f", "%M", ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", path]

@@ -601,10 +601,12 @@ static void on_bytes(size_t n, void *ud)
     atomic_fetch_add(&s->bytes_read, n);
 }
 
+/* Bytes of the regular files under path, for the progress bar's ETA. Symbolic links inside folders
+ * are not followed (a link loop would make this walk explode), so the total may be low. */
 static unsigned long long input_size(const char *path, int depth)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0 || stat(path, &st) != 0)
+    if (strcmp(path, "-") == 0 || (depth == 0 ? stat(path, &st) : lstat(path, &st)) != 0)
         return 0;
     if (S_ISREG(st.st_mode))
         return (unsigned long long)st.st_size;

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 
 #include "feed.h"
+#include "test_support.h"
 
 #define MAX_ITEMS 16
 
@@ -553,6 +556,53 @@ static void text_and_html_files(void **state)
     collect_free(&c);
 }
 
+static void write_file(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A folder as users leave them: a FIFO (never opened: it would block), symbolic links back to the
+ * folder itself and to its parent (loops: reported, not walked 2^32 times), a second link to a
+ * folder (read once), links to each other (ELOOP), a file with a NUL byte (not text). */
+static void folder_walk_fifo_links_and_nul(void **state)
+{
+    (void)state;
+    assert_int_equal(st_tmpdir_make("feed"), 0);
+    write_file(in_tmp("a.jsonl"), LIT("{\"id\": \"1\", \"text\": \"One.\"}\n"));
+    assert_int_equal(mkdir(in_tmp("sub"), 0755), 0);
+    write_file(in_tmp("sub/b.jsonl"), LIT("{\"id\": \"2\", \"text\": \"Two.\"}\n"));
+    write_file(in_tmp("nul.txt"), LIT("He said \"no\".\0 Then more."));
+    assert_int_equal(mkfifo(in_tmp("fifo"), 0644), 0);
+    assert_int_equal(symlink(".", in_tmp("self")), 0);
+    assert_int_equal(symlink("..", in_tmp("sub/up")), 0);
+    assert_int_equal(symlink("sub", in_tmp("sub2")), 0);
+    assert_int_equal(symlink("loop2", in_tmp("loop1")), 0);
+    assert_int_equal(symlink("loop1", in_tmp("loop2")), 0);
+    collect c;
+    memset(&c, 0, sizeof c);
+    st_reader r = {.on_article = on_article, .on_error = on_error, .ud = &c};
+    st_error err;
+    assert_int_equal(st_read_path(&r, tmpdir, &err), ST_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.a[0]->key, "1");
+    assert_string_equal(c.a[1]->key, "2");
+    assert_string_equal(c.a[1]->source, in_tmp("sub/b.jsonl"));
+    /* in byte order of names: loop1, loop2, nul.txt, self, sub/up */
+    const char *where[] = {"loop1", "loop2", "nul.txt", "self", "sub/up"};
+    const char *what[] = {"symbolic links", "symbolic links", "NUL byte at byte offset 13", "loop", "loop"};
+    assert_int_equal(c.n_errors, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(c.errors[i].where, in_tmp(where[i]));
+        if (!strstr(c.errors[i].message, what[i]))
+            fail_msg("%s: %s", c.errors[i].where, c.errors[i].message);
+    }
+    collect_free(&c);
+    remove_tmpdir(NULL);
+}
+
 int main(void)
 {
     xmlInitParser();
@@ -573,6 +623,7 @@ int main(void)
         cmocka_unit_test(markup_and_whitespace),
         cmocka_unit_test(dates),
         cmocka_unit_test(text_and_html_files),
+        cmocka_unit_test(folder_walk_fifo_links_and_nul),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

@@ -11,6 +11,7 @@
  * failed (each reported on stderr with its file and line or item number), 2 usage or fatal error
  * (models, database, output). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,8 @@
 #define EXIT_OK 0
 #define EXIT_SOME_FAILED 1
 #define EXIT_FATAL 2
+
+#define OUT_BUFFER ((size_t)1 << 18) /* bytes of output gathered before a write(2) */
 
 enum job_state { JOB_EMPTY = 0, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -67,7 +70,10 @@ typedef struct scorer {
     st_store *reader_db; /* main thread: what is already stored */
     st_store *writer_db; /* output thread */
     st_idset *seen;      /* main thread: the article keys of this run, to skip duplicates */
-    FILE *out;
+    int out_fd;          /* stdout or -o FILE; written with write(2) in whole lines (write_whole) */
+    int out_tty;         /* out_fd is a terminal: each article is written at once */
+    char *out_buf;       /* OUT_BUFFER bytes, out_len of them pending (output thread) */
+    size_t out_len;
 
     pthread_mutex_t mu;
     pthread_cond_t room, work, ready;
@@ -453,6 +459,67 @@ static void show_progress(scorer *s, int final)
     fflush(stderr);
 }
 
+/* Writes p[0..n) to s->out_fd, going on after short writes and EINTR. Returns 0, or -1 after
+ * printing the error. */
+static int write_all(scorer *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(s->out_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "stance-score: cannot write the output: %s\n",
+                    w < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Sends the pending output to the file. Returns 0, or -1 after printing the error. */
+static int flush_output(scorer *s)
+{
+    size_t n = s->out_len;
+    s->out_len = 0;
+    return write_all(s, s->out_buf, n);
+}
+
+/* Queues an article's output p[0..n) (whole lines) for s->out_fd. The file only ever receives whole
+ * articles: the pending bytes go out first when p would not fit, and p alone when it is as large as
+ * the buffer. So a run killed at any moment leaves whole lines (unless the kill cuts one write(2)
+ * short), and a resumed run appending to the same file starts on a fresh line. Returns 0, or -1
+ * after printing the error. */
+static int write_whole(scorer *s, const char *p, size_t n)
+{
+    if (s->out_len + n > OUT_BUFFER && flush_output(s) != 0)
+        return -1;
+    if (n >= OUT_BUFFER)
+        return write_all(s, p, n);
+    memcpy(s->out_buf + s->out_len, p, n);
+    s->out_len += n;
+    return s->out_tty ? flush_output(s) : 0;
+}
+
+/* Commits the store's open batch once the output lines of its articles have left the process
+ * (write(2)), so that an article in the database always is in the output too: after kill -9, a full
+ * disk or a closed pipe, a re-run that skips stored articles loses no line (lines written but not
+ * committed are written again). Returns 0, or -1 after printing the error. */
+static int commit_after_output(scorer *s)
+{
+    st_error err;
+    if (flush_output(s) != 0) {
+        st_store_rollback(s->writer_db);
+        return -1;
+    }
+    if (st_store_commit(s->writer_db, &err) != ST_OK) {
+        fprintf(stderr, "stance-score: database: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
 static void *output_main(void *arg)
 {
     scorer *s = arg;
@@ -475,13 +542,12 @@ static void *output_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         if (j->rc == ST_OK) {
             if (s->opt.csv && !s->csv_header_done) {
-                fputs(csv_header, s->out);
                 s->csv_header_done = 1;
+                if (write_whole(s, csv_header, sizeof csv_header - 1) != 0)
+                    s->fatal = 1;
             }
-            if (fwrite(j->line, 1, j->line_len, s->out) != j->line_len) {
-                fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
+            if (!s->fatal && write_whole(s, j->line, j->line_len) != 0)
                 s->fatal = 1;
-            }
             if (s->writer_db && !s->fatal) {
                 utc_now(scored_at);
                 st_store_row row = {.article_id = j->a->key,
@@ -497,10 +563,14 @@ static void *output_main(void *arg)
                 if (st_store_put(s->writer_db, &row, &err) != ST_OK) {
                     fprintf(stderr, "stance-score: database: %s: %s\n", err.where, err.message);
                     s->fatal = 1;
+                } else if (st_store_commit_due(s->writer_db) && commit_after_output(s) != 0) {
+                    s->fatal = 1;
                 }
             }
-            s->ok++;
-            s->quotes += j->n_quotes;
+            if (!s->fatal) {
+                s->ok++;
+                s->quotes += j->n_quotes;
+            }
         } else {
             st_error e;
             st_error_set(&e, j->rc, j->a->source, j->a->item, "%s", j->message);
@@ -527,9 +597,11 @@ static void *output_main(void *arg)
             pthread_cond_signal(&s->room);
     }
     pthread_mutex_unlock(&s->mu);
-    if (s->writer_db && st_store_commit(s->writer_db, &err) != ST_OK) {
-        fprintf(stderr, "stance-score: database: %s\n", err.message);
-        s->fatal = 1;
+    if (s->writer_db) {
+        if (s->fatal)
+            st_store_rollback(s->writer_db);
+        else if (commit_after_output(s) != 0)
+            s->fatal = 1;
     }
     return NULL;
 }
@@ -718,6 +790,7 @@ int main(int argc, char **argv)
     scorer *s = calloc(1, sizeof *s);
     if (!s)
         return EXIT_FATAL;
+    s->out_fd = -1;
     s->opt.models = "models";
     s->opt.progress = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -802,16 +875,15 @@ int main(int argc, char **argv)
             goto out_free;
         }
     }
-    s->out = stdout;
-    if (s->opt.output && !(s->out = fopen(s->opt.output, "w"))) {
+    s->out_fd = STDOUT_FILENO;
+    if (s->opt.output &&
+        (s->out_fd = open(s->opt.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
         fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
-        s->out = NULL;
         goto out_free;
     }
-    /* Fewer write(2) calls than stdio's st_blksize buffer (4 KiB, about one article); a terminal
-     * keeps its line buffering. */
-    if (!isatty(fileno(s->out)))
-        setvbuf(s->out, NULL, _IOFBF, (size_t)1 << 18);
+    s->out_tty = isatty(s->out_fd);
+    if (!(s->out_buf = malloc(OUT_BUFFER)))
+        goto out_free;
     for (int i = optind; i < argc; i++)
         s->total_bytes += input_size(argv[i], 0);
     for (int i = optind; i < argc; i++)
@@ -867,10 +939,8 @@ int main(int argc, char **argv)
 
     if (s->opt.progress == 1)
         show_progress(s, 1);
-    if (fflush(s->out) != 0) {
-        fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
+    if (!s->fatal && flush_output(s) != 0)
         s->fatal = 1;
-    }
     double secs = seconds_since(&s->start);
     unsigned long long errors = s->errors + atomic_load(&s->read_errors) + (unsigned long long)input_failed;
     fprintf(
@@ -887,7 +957,7 @@ int main(int argc, char **argv)
 out_free_threads:
     free(workers);
 out_free:
-    if (s->out && s->out != stdout && fclose(s->out) != 0 && exit_code != EXIT_FATAL) {
+    if (s->opt.output && s->out_fd >= 0 && close(s->out_fd) != 0 && exit_code != EXIT_FATAL) {
         fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
         exit_code = EXIT_FATAL;
     }
@@ -896,6 +966,7 @@ out_free:
     st_idset_free(&s->seen);
     st_modelset_unref(s->models);
     free(s->ring);
+    free(s->out_buf);
     free(s);
     return exit_code;
 }

@@ -28,7 +28,10 @@ RESULTS = []
 
 def run(args, stdin=None, check_rc=None, **kw):
     cmd = [ARGS.bin, "-m", ARGS.models, "--no-progress"] + args
-    p = subprocess.run(cmd, input=stdin, capture_output=True, **kw)
+    if "stdout" in kw:
+        p = subprocess.run(cmd, input=stdin, stderr=subprocess.PIPE, **kw)
+    else:
+        p = subprocess.run(cmd, input=stdin, capture_output=True, **kw)
     if check_rc is not None and p.returncode != check_rc:
         raise AssertionError("%s exited %d, wanted %d; stderr:\n%s" % (cmd, p.returncode, check_rc,
                                                                      p.stderr.decode(errors="replace")))
@@ -240,16 +243,24 @@ def bbc_kill9_and_resume_counts_every_article_once():
             os.remove(db + ext)
     rng = random.Random(7)
     kills = 0
+    # the nightly job appends every run's output to one file: after the kills and the resume, it
+    # holds whole lines only, and every stored article (a line is written before its commit)
+    appended = os.path.join(ARGS.work, "resume.jsonl")
+    out = open(appended, "wb")
     for attempt in range(12):
         p = subprocess.Popen([ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", "--db", db, bbc_path()],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             stdout=out, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.05, 0.4))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
         p.stderr.close()
-    p = run(["-j", "2", "--db", db, bbc_path()], check_rc=0)
+    p = run(["-j", "2", "--db", db, bbc_path()], stdout=out, check_rc=0)
+    out.close()
+    with open(appended, "rb") as f:
+        written = [json.loads(l)["id"] for l in f.read().splitlines()]
+    assert set(written) == {"bbc-%04d" % i for i in range(1, 2226)}, len(set(written))
     con = sqlite3.connect(db)
     n, distinct = con.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM articles").fetchone()
     q = con.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]

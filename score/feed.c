@@ -911,6 +911,8 @@ st_status st_read_stream(const st_reader *r, FILE *f, const char *name, st_error
         while (lr.end < 4096 && lr_fill(&lr, max_file + 1) > 0) {
         }
     }
+    if (fmt == ST_IN_AUTO && lr.end == 0 && lr.eof && !ferror(f))
+        goto out_free; /* nothing at all (an empty stdin or feed dump): no article, and no error */
     if (fmt == ST_IN_AUTO)
         fmt = lr.end ? format_from_bytes(lr.buf, lr.end) : ST_IN_TEXT;
     if (fmt == ST_IN_JSONL) {

@@ -93,6 +93,7 @@ typedef struct scorer {
     atomic_ullong bytes_read;
     atomic_ullong read_errors;
     unsigned long long ok, errors, quotes, skipped, duplicates;
+    unsigned long long unflushed_ok, unflushed_quotes; /* scored, output not written yet */
     unsigned long long total_bytes; /* of the regular-file inputs, 0 when unknown (stdin) */
     struct timespec start, last_progress;
     int csv_header_done;
@@ -483,7 +484,12 @@ static int flush_output(scorer *s)
 {
     size_t n = s->out_len;
     s->out_len = 0;
-    return write_all(s, s->out_buf, n);
+    if (write_all(s, s->out_buf, n) != 0)
+        return -1;
+    s->ok += s->unflushed_ok;
+    s->quotes += s->unflushed_quotes;
+    s->unflushed_ok = s->unflushed_quotes = 0;
+    return 0;
 }
 
 /* Queues an article's output p[0..n) (whole lines) for s->out_fd. The file only ever receives whole
@@ -568,8 +574,8 @@ static void *output_main(void *arg)
                 }
             }
             if (!s->fatal) {
-                s->ok++;
-                s->quotes += j->n_quotes;
+                s->unflushed_ok++; /* counted as ok once written (flush_output) */
+                s->unflushed_quotes += j->n_quotes;
             }
         } else {
             st_error e;

@@ -554,6 +554,15 @@ static void text_and_html_files(void **state)
     assert_int_equal(c.n, 0);
     assert_int_equal(c.n_errors, 1);
     collect_free(&c);
+    /* zero bytes of unknown format (an empty stdin in a pipeline) are nothing to do, not an error;
+     * an empty .txt is an article without text */
+    parse_stream("", 0, ST_IN_AUTO, &c);
+    assert_int_equal(c.n + c.n_errors, 0);
+    parse_stream(LIT(" \n"), ST_IN_AUTO, &c);
+    assert_int_equal(c.n_errors, 1);
+    parse_stream("", 0, ST_IN_TEXT, &c);
+    assert_int_equal(c.n_errors, 1);
+    collect_free(&c);
 }
 
 static void write_file(const char *path, const char *bytes, size_t len)

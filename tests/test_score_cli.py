@@ -215,6 +215,36 @@ def cli_duplicate_ids_first_kept_same_with_and_without_db():
     assert lines(p.stdout) == [] and "3 skipped (already in" in err and "3 duplicates skipped" in err, err
 
 
+@test
+def cli_closed_streams_full_disk_and_empty_input():
+    data = ("\n".join(json.dumps({"id": "f%d" % i, "text": ARTICLE + " %d" % i}) for i in range(300)) + "\n").encode()
+    src = os.path.join(ARGS.work, "three-hundred.jsonl")
+    with open(src, "wb") as f:
+        f.write(data)
+    cmd = [ARGS.bin, "-m", ARGS.models, "--no-progress"]
+    # stdout closed: fatal (2), and nothing is counted as ok that was not written
+    p = subprocess.run(cmd + [src], capture_output=False, stderr=subprocess.PIPE, stdout=None,
+                       preexec_fn=lambda: os.close(1))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "cannot write the output" in err and "0 articles ok" in err, err
+    # stdin closed: that input fails (1) with its name
+    p = subprocess.run(cmd + ["-"], capture_output=True, stdin=None, preexec_fn=lambda: os.close(0))
+    assert p.returncode == 1 and b"stance-score: -: " in p.stderr, p.stderr
+    # empty stdin: nothing to do, not an error
+    p = run(["-"], stdin=b"", check_rc=0)
+    assert p.stdout == b"" and "0 articles ok, 0 errors" in p.stderr.decode()
+    # a full disk with --db: fatal, and the database does not claim articles whose output was lost
+    db = os.path.join(ARGS.work, "full.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    p = run(["--db", db, "-o", "/dev/full", src], check_rc=2)
+    assert b"No space left on device" in p.stderr, p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    con.close()
+
+
 # ===== bbc suite =====
 
 def bbc_path():

@@ -16,6 +16,7 @@ typedef struct entry {
 } entry;
 
 struct st_idset {
+    EVP_MD *sha256; /* fetched once: EVP_sha256() in EVP_Digest looks the algorithm up per call */
     entry *slots;
     size_t cap, count; /* cap is a power of two, count <= cap * 3 / 4 */
     char **sources;
@@ -29,7 +30,8 @@ st_status st_idset_new(st_idset **out)
     if (!s)
         return ST_ERR_NOMEM;
     s->cap = 1024;
-    if (!(s->slots = calloc(s->cap, sizeof *s->slots))) {
+    if (!(s->slots = calloc(s->cap, sizeof *s->slots)) || !(s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+        free(s->slots);
         free(s);
         return ST_ERR_NOMEM;
     }
@@ -46,6 +48,7 @@ void st_idset_free(st_idset **ps)
         free(s->sources[i]);
     free(s->sources);
     free(s->slots);
+    EVP_MD_free(s->sha256);
     free(s);
     *ps = NULL;
 }
@@ -124,7 +127,7 @@ st_status st_idset_add(st_idset *s, const char *key, const char *text, size_t te
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    if (!EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+    if (!EVP_Digest(key, strlen(key), md, &mdlen, s->sha256, NULL) || mdlen != 32)
         return ST_ERR_NOMEM;
     uint64_t k[2];
     memcpy(k, md, sizeof k);

@@ -106,10 +106,19 @@ static int find_text_value(const char *s, size_t len, size_t *vstart, size_t *ve
             if (i >= len || s[i] != '"')
                 return -1;
             *vstart = i++;
-            while (i < len && s[i] != '"')
-                i += s[i] == '\\' ? 2 : 1;
-            if (i >= len)
-                return -1;
+            /* to the closing quote: the first one not escaped, found with memchr (the text is
+             * most of the line) */
+            for (;;) {
+                const char *q = i < len ? memchr(s + i, '"', len - i) : NULL;
+                if (!q)
+                    return -1;
+                const char *b = memchr(s + i, '\\', (size_t)(q - (s + i)));
+                if (!b) {
+                    i = (size_t)(q - s);
+                    break;
+                }
+                i = (size_t)(b - s) + 2; /* past the escape and the character it escapes */
+            }
             *vend = ++i;
             continue;
         }
@@ -152,18 +161,24 @@ static int hex4(const char *s, size_t len, size_t i, unsigned *out)
  * then lets jansson read the line, so errors keep jansson's words and columns. */
 static int unescape_string(const char *s, size_t len, char **out, size_t *out_len)
 {
+    unsigned char control = 0; /* any raw byte below 0x20 (jansson rejects them) */
+    for (size_t i = 0; i < len; i++)
+        control |= (unsigned char)s[i] < 0x20;
+    if (control)
+        return -1;
     char *o = malloc(len + 1);
     if (!o)
         return -1;
     size_t n = 0;
     for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '\\') {
-            o[n++] = (char)c;
-            i++;
-            continue;
-        }
-        if (c < 0x20 || i + 1 >= len)
+        const char *b = memchr(s + i, '\\', len - i);
+        size_t run = b ? (size_t)(b - (s + i)) : len - i;
+        memcpy(o + n, s + i, run);
+        n += run;
+        i += run;
+        if (i == len)
+            break;
+        if (i + 1 >= len)
             goto out_fail;
         char e = s[i + 1];
         i += 2;

@@ -123,6 +123,16 @@ static void print_record_error(const st_error *e)
         fprintf(stderr, "stance-score: %s: %s\n", e->where, e->message);
 }
 
+/* Frees what job j holds and empties its slot. */
+static void job_clear(job *j)
+{
+    st_article_free(j->a);
+    free(j->line);
+    json_decref(j->result);
+    free(j->result_text);
+    memset(j, 0, sizeof *j);
+}
+
 /* ===== output formatting (workers) ===== */
 
 static int csv_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
@@ -583,11 +593,7 @@ static void *output_main(void *arg)
             print_record_error(&e);
             s->errors++;
         }
-        st_article_free(j->a);
-        free(j->line);
-        json_decref(j->result);
-        free(j->result_text);
-        memset(j, 0, sizeof *j);
+        job_clear(j);
         if (s->opt.progress == 1 && seconds_since(&s->last_progress) >= 0.2) {
             show_progress(s, 0);
             clock_gettime(CLOCK_MONOTONIC, &s->last_progress);
@@ -971,6 +977,8 @@ out_free:
     st_store_close(&s->writer_db);
     st_idset_free(&s->seen);
     st_modelset_unref(s->models);
+    for (size_t i = 0; s->ring && i < s->cap; i++)
+        job_clear(&s->ring[i]); /* after a fatal error, the jobs that were never written */
     free(s->ring);
     free(s->out_buf);
     free(s);

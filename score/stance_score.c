@@ -949,10 +949,10 @@ int main(int argc, char **argv)
         pthread_join(workers[i], NULL);
     pthread_join(writer, NULL);
 
-    if (s->opt.progress == 1)
-        show_progress(s, 1);
     if (!s->fatal && flush_output(s) != 0)
         s->fatal = 1;
+    if (s->opt.progress == 1)
+        show_progress(s, 1);
     double secs = seconds_since(&s->start);
     unsigned long long errors = s->errors + atomic_load(&s->read_errors) + (unsigned long long)input_failed;
     fprintf(

@@ -3,7 +3,9 @@
 # (../shared/data/bbc-news/articles.jsonl): articles/s and MB/s of input with -j 1 and -j 2, and peak
 # memory (GNU time's maximum resident set size). MB/cpu-second divides by user + system CPU time, a
 # per-core figure that does not depend on how busy the machine is. Output goes to /dev/null; the input is read once
-# beforehand so the page cache is warm. Each figure is the best of REPEAT runs (default 3).
+# beforehand so the page cache is warm. Each figure is the best of REPEAT runs (default 3). The load average is
+# printed before and after: wall-clock figures mean little on a busy machine. Startup (loading the models, about
+# 50 ms of CPU) is included, as a user pays it.
 #
 #   bench/score_bench.sh [BUILD_DIR] [MODELS_DIR]     (defaults: build, models)
 set -euo pipefail
@@ -21,6 +23,7 @@ articles=$(wc -l < "$input")
 cat "$input" > /dev/null
 printf 'input: %s (%d articles, %.2f MB)  binary: %s  cores: %d\n' "$input" "$articles" \
   "$(echo "$bytes / 1000000" | bc -l)" "$bin" "$(nproc)"
+echo "before: $(uptime)"
 printf '%-4s %10s %12s %10s %12s %14s %14s\n' jobs seconds articles/s MB/s MB/s/core MB/cpu-second peak_RSS_MiB
 for j in 1 2; do
   best=""
@@ -42,3 +45,4 @@ for j in 1 2; do
     "$(echo "$bytes / 1000000 / $best" | bc -l)" "$(echo "$bytes / 1000000 / $best / $j" | bc -l)" \
     "$(echo "$bytes / 1000000 / $cpu" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 done
+echo "after: $(uptime)"

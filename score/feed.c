@@ -621,6 +621,14 @@ static st_status read_text_file(const st_reader *r, const char *buf, size_t len,
         report(r, ST_ERR_UTF8, name, line, msg);
         return ST_OK;
     }
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) { /* valid UTF-8, but no text: a binary file, or UTF-16 without its byte order mark */
+        char msg[96];
+        snprintf(msg, sizeof msg, "NUL byte at byte offset %zu: not a text file; skipped",
+                 (size_t)(nul - buf));
+        report(r, ST_ERR_FORMAT, name, 0, msg);
+        return ST_OK;
+    }
     size_t k = 0;
     while (k < len && (buf[k] == ' ' || buf[k] == '\n' || buf[k] == '\r' || buf[k] == '\t'))
         k++;
@@ -903,6 +911,8 @@ st_status st_read_stream(const st_reader *r, FILE *f, const char *name, st_error
         while (lr.end < 4096 && lr_fill(&lr, max_file + 1) > 0) {
         }
     }
+    if (fmt == ST_IN_AUTO && lr.end == 0 && lr.eof && !ferror(f))
+        goto out_free; /* nothing at all (an empty stdin or feed dump): no article, and no error */
     if (fmt == ST_IN_AUTO)
         fmt = lr.end ? format_from_bytes(lr.buf, lr.end) : ST_IN_TEXT;
     if (fmt == ST_IN_JSONL) {
@@ -941,8 +951,49 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static st_status read_dir(const st_reader *r, const char *path, int depth, st_error *err)
+#define MAX_DIR_DEPTH 32
+
+/* The folders of one walk, by device and inode: the ones on the current path (a symbolic link back
+ * to one of them is a loop) and every one read so far (a second link to a folder is read once). */
+typedef struct dirwalk {
+    struct dir_id {
+        dev_t dev;
+        ino_t ino;
+    } path[MAX_DIR_DEPTH + 1], *seen;
+    size_t n_seen, cap_seen;
+} dirwalk;
+
+static int dir_id_in(const struct dir_id *v, size_t n, const struct stat *st)
 {
+    for (size_t i = 0; i < n; i++)
+        if (v[i].dev == st->st_dev && v[i].ino == st->st_ino)
+            return 1;
+    return 0;
+}
+
+/* Reads the folder path (st: its stat) at depth (0 for the folder named by the user), its entries in
+ * byte order of names. Errors: those of on_article; everything else goes to on_error. */
+static st_status read_dir(const st_reader *r, const char *path, const struct stat *st_dir, int depth,
+                          dirwalk *w, st_error *err)
+{
+    if (dir_id_in(w->path, (size_t)depth, st_dir)) {
+        report(r, ST_ERR_IO, path, 0, "folder already being read (a symbolic link loop); skipped");
+        return ST_OK;
+    }
+    if (dir_id_in(w->seen, w->n_seen, st_dir))
+        return ST_OK; /* a second link to a folder already read: its articles would be duplicates */
+    if (w->n_seen == w->cap_seen) {
+        size_t nc = w->cap_seen ? w->cap_seen * 2 : 64;
+        struct dir_id *p = realloc(w->seen, nc * sizeof *p);
+        if (!p) {
+            report(r, ST_ERR_NOMEM, path, 0, "out of memory");
+            return ST_OK;
+        }
+        w->seen = p;
+        w->cap_seen = nc;
+    }
+    w->seen[w->n_seen++] = (struct dir_id){st_dir->st_dev, st_dir->st_ino};
+    w->path[depth] = (struct dir_id){st_dir->st_dev, st_dir->st_ino};
     DIR *d = opendir(path);
     if (!d) {
         report(r, ST_ERR_IO, path, 0, strerror(errno));
@@ -978,8 +1029,10 @@ static st_status read_dir(const st_reader *r, const char *path, int depth, st_er
         if (stat(full, &st) != 0) {
             report(r, ST_ERR_IO, full, 0, strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
-            if (depth < 32)
-                rc = read_dir(r, full, depth + 1, err);
+            if (depth < MAX_DIR_DEPTH)
+                rc = read_dir(r, full, &st, depth + 1, w, err);
+            else
+                report(r, ST_ERR_TOO_LARGE, full, 0, "folder nested too deep (over 32 levels); skipped");
         } else if (S_ISREG(st.st_mode)) {
             FILE *f = fopen(full, "rb");
             if (!f) {
@@ -1009,8 +1062,13 @@ st_status st_read_path(const st_reader *r, const char *path, st_error *err)
     struct stat st;
     if (stat(path, &st) != 0)
         return st_error_set(err, ST_ERR_IO, path, 0, "%s", strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return read_dir(r, path, 0, err);
+    if (S_ISDIR(st.st_mode)) {
+        dirwalk w;
+        memset(&w, 0, sizeof w);
+        st_status rc = read_dir(r, path, &st, 0, &w, err);
+        free(w.seen);
+        return rc;
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return st_error_set(err, ST_ERR_IO, path, 0, "%s", strerror(errno));

@@ -11,6 +11,7 @@
  * failed (each reported on stderr with its file and line or item number), 2 usage or fatal error
  * (models, database, output). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,12 +26,15 @@
 #include <libxml/parser.h>
 
 #include "feed.h"
+#include "idset.h"
 #include "st_classify.h"
 #include "store.h"
 
 #define EXIT_OK 0
 #define EXIT_SOME_FAILED 1
 #define EXIT_FATAL 2
+
+#define OUT_BUFFER ((size_t)1 << 18) /* bytes of output gathered before a write(2) */
 
 enum job_state { JOB_EMPTY = 0, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -65,7 +69,11 @@ typedef struct scorer {
     char model_version[256];
     st_store *reader_db; /* main thread: what is already stored */
     st_store *writer_db; /* output thread */
-    FILE *out;
+    st_idset *seen;      /* main thread: the article keys of this run, to skip duplicates */
+    int out_fd;          /* stdout or -o FILE; written with write(2) in whole lines (write_whole) */
+    int out_tty;         /* out_fd is a terminal: each article is written at once */
+    char *out_buf;       /* OUT_BUFFER bytes, out_len of them pending (output thread) */
+    size_t out_len;
 
     pthread_mutex_t mu;
     pthread_cond_t room, work, ready;
@@ -73,12 +81,19 @@ typedef struct scorer {
     size_t cap;
     unsigned long long next_read, next_work, next_write;
     int reading_done;
+    /* Who sleeps, so that a thread is woken only when it can do a batch of work (a wake-up costs
+     * two futex calls and a context switch, as much as parsing a short article): the reader when
+     * the ring is half empty, the output thread when the next job to write and job writer_wants
+     * (up to cap / 4 further on) are both done. */
+    int reader_waiting, writer_waiting;
+    unsigned long long writer_wants;
     atomic_int fatal; /* set by any thread; everyone stops */
 
     /* counters (output thread, or atomics shared with the main thread) */
     atomic_ullong bytes_read;
     atomic_ullong read_errors;
-    unsigned long long ok, errors, quotes, skipped;
+    unsigned long long ok, errors, quotes, skipped, duplicates;
+    unsigned long long unflushed_ok, unflushed_quotes; /* scored, output not written yet */
     unsigned long long total_bytes; /* of the regular-file inputs, 0 when unknown (stdin) */
     struct timespec start, last_progress;
     int csv_header_done;
@@ -106,6 +121,16 @@ static void print_record_error(const st_error *e)
         fprintf(stderr, "stance-score: %s:%ld: %s\n", e->where, e->line, e->message);
     else
         fprintf(stderr, "stance-score: %s: %s\n", e->where, e->message);
+}
+
+/* Frees what job j holds and empties its slot. */
+static void job_clear(job *j)
+{
+    st_article_free(j->a);
+    free(j->line);
+    json_decref(j->result);
+    free(j->result_text);
+    memset(j, 0, sizeof *j);
 }
 
 /* ===== output formatting (workers) ===== */
@@ -368,16 +393,33 @@ out_free:
     json_decref(res);
 }
 
+/* Stops every thread (s->mu not held): they see s->fatal when they wake. */
+static void set_fatal(scorer *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->fatal = 1;
+    pthread_cond_broadcast(&s->room);
+    pthread_cond_broadcast(&s->work);
+    pthread_cond_broadcast(&s->ready);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* The output thread's wake-up condition (s->mu held): the next job to write is done, and so is
+ * job s->writer_wants, or there is nothing left to write, or a fatal error. */
+static int writer_may_go(const scorer *s)
+{
+    if (s->fatal || (s->reading_done && s->next_write == s->next_read))
+        return 1;
+    return s->ring[s->next_write % s->cap].state == JOB_DONE &&
+           (s->writer_wants >= s->next_read || s->ring[s->writer_wants % s->cap].state == JOB_DONE);
+}
+
 static void *worker_main(void *arg)
 {
     scorer *s = arg;
     st_classifier *c = NULL;
     if (st_classifier_new(&c) != ST_OK) {
-        pthread_mutex_lock(&s->mu);
-        s->fatal = 1;
-        pthread_cond_broadcast(&s->room);
-        pthread_cond_broadcast(&s->ready);
-        pthread_mutex_unlock(&s->mu);
+        set_fatal(s);
         return NULL;
     }
     pthread_mutex_lock(&s->mu);
@@ -393,7 +435,8 @@ static void *worker_main(void *arg)
         score_one(s, c, j);
         pthread_mutex_lock(&s->mu);
         j->state = JOB_DONE;
-        pthread_cond_signal(&s->ready);
+        if (s->writer_waiting && writer_may_go(s))
+            pthread_cond_signal(&s->ready);
     }
     pthread_mutex_unlock(&s->mu);
     st_classifier_free(&c);
@@ -427,6 +470,72 @@ static void show_progress(scorer *s, int final)
     fflush(stderr);
 }
 
+/* Writes p[0..n) to s->out_fd, going on after short writes and EINTR. Returns 0, or -1 after
+ * printing the error. */
+static int write_all(scorer *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(s->out_fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            fprintf(stderr, "stance-score: cannot write the output: %s\n",
+                    w < 0 ? strerror(errno) : "no progress");
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Sends the pending output to the file. Returns 0, or -1 after printing the error. */
+static int flush_output(scorer *s)
+{
+    size_t n = s->out_len;
+    s->out_len = 0;
+    if (write_all(s, s->out_buf, n) != 0)
+        return -1;
+    s->ok += s->unflushed_ok;
+    s->quotes += s->unflushed_quotes;
+    s->unflushed_ok = s->unflushed_quotes = 0;
+    return 0;
+}
+
+/* Queues an article's output p[0..n) (whole lines) for s->out_fd. The file only ever receives whole
+ * articles: the pending bytes go out first when p would not fit, and p alone when it is as large as
+ * the buffer. So a run killed at any moment leaves whole lines (unless the kill cuts one write(2)
+ * short), and a resumed run appending to the same file starts on a fresh line. Returns 0, or -1
+ * after printing the error. */
+static int write_whole(scorer *s, const char *p, size_t n)
+{
+    if (s->out_len + n > OUT_BUFFER && flush_output(s) != 0)
+        return -1;
+    if (n >= OUT_BUFFER)
+        return write_all(s, p, n);
+    memcpy(s->out_buf + s->out_len, p, n);
+    s->out_len += n;
+    return s->out_tty ? flush_output(s) : 0;
+}
+
+/* Commits the store's open batch once the output lines of its articles have left the process
+ * (write(2)), so that an article in the database always is in the output too: after kill -9, a full
+ * disk or a closed pipe, a re-run that skips stored articles loses no line (lines written but not
+ * committed are written again). Returns 0, or -1 after printing the error. */
+static int commit_after_output(scorer *s)
+{
+    st_error err;
+    if (flush_output(s) != 0) {
+        st_store_rollback(s->writer_db);
+        return -1;
+    }
+    if (st_store_commit(s->writer_db, &err) != ST_OK) {
+        fprintf(stderr, "stance-score: database: %s\n", err.message);
+        return -1;
+    }
+    return 0;
+}
+
 static void *output_main(void *arg)
 {
     scorer *s = arg;
@@ -435,20 +544,26 @@ static void *output_main(void *arg)
     pthread_mutex_lock(&s->mu);
     for (;;) {
         job *j = &s->ring[s->next_write % s->cap];
-        while (j->state != JOB_DONE && !s->fatal && !(s->reading_done && s->next_write == s->next_read))
-            pthread_cond_wait(&s->ready, &s->mu);
+        if (j->state != JOB_DONE) {
+            /* wait for a batch: the jobs already queued, up to a quarter of the ring */
+            unsigned long long queued = s->next_read - s->next_write, batch = s->cap / 4;
+            s->writer_wants = s->next_write + (queued < batch ? queued : batch) - (queued > 0);
+            s->writer_waiting = 1;
+            while (!writer_may_go(s))
+                pthread_cond_wait(&s->ready, &s->mu);
+            s->writer_waiting = 0;
+        }
         if (s->fatal || j->state != JOB_DONE)
             break;
         pthread_mutex_unlock(&s->mu);
         if (j->rc == ST_OK) {
             if (s->opt.csv && !s->csv_header_done) {
-                fputs(csv_header, s->out);
                 s->csv_header_done = 1;
+                if (write_whole(s, csv_header, sizeof csv_header - 1) != 0)
+                    s->fatal = 1;
             }
-            if (fwrite(j->line, 1, j->line_len, s->out) != j->line_len) {
-                fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
+            if (!s->fatal && write_whole(s, j->line, j->line_len) != 0)
                 s->fatal = 1;
-            }
             if (s->writer_db && !s->fatal) {
                 utc_now(scored_at);
                 st_store_row row = {.article_id = j->a->key,
@@ -464,21 +579,21 @@ static void *output_main(void *arg)
                 if (st_store_put(s->writer_db, &row, &err) != ST_OK) {
                     fprintf(stderr, "stance-score: database: %s: %s\n", err.where, err.message);
                     s->fatal = 1;
+                } else if (st_store_commit_due(s->writer_db) && commit_after_output(s) != 0) {
+                    s->fatal = 1;
                 }
             }
-            s->ok++;
-            s->quotes += j->n_quotes;
+            if (!s->fatal) {
+                s->unflushed_ok++; /* counted as ok once written (flush_output) */
+                s->unflushed_quotes += j->n_quotes;
+            }
         } else {
             st_error e;
             st_error_set(&e, j->rc, j->a->source, j->a->item, "%s", j->message);
             print_record_error(&e);
             s->errors++;
         }
-        st_article_free(j->a);
-        free(j->line);
-        json_decref(j->result);
-        free(j->result_text);
-        memset(j, 0, sizeof *j);
+        job_clear(j);
         if (s->opt.progress == 1 && seconds_since(&s->last_progress) >= 0.2) {
             show_progress(s, 0);
             clock_gettime(CLOCK_MONOTONIC, &s->last_progress);
@@ -490,12 +605,15 @@ static void *output_main(void *arg)
             pthread_cond_broadcast(&s->room);
             break;
         }
-        pthread_cond_signal(&s->room);
+        if (s->reader_waiting && s->next_read - s->next_write <= s->cap / 2)
+            pthread_cond_signal(&s->room);
     }
     pthread_mutex_unlock(&s->mu);
-    if (s->writer_db && st_store_commit(s->writer_db, &err) != ST_OK) {
-        fprintf(stderr, "stance-score: database: %s\n", err.message);
-        s->fatal = 1;
+    if (s->writer_db) {
+        if (s->fatal)
+            st_store_rollback(s->writer_db);
+        else if (commit_after_output(s) != 0)
+            s->fatal = 1;
     }
     return NULL;
 }
@@ -505,6 +623,28 @@ static void *output_main(void *arg)
 static st_status on_article(st_article *a, void *ud)
 {
     scorer *s = ud;
+    /* Duplicates: the first occurrence of a key is scored (and stored), later ones are skipped;
+     * one with a different text is worth a warning (the key scheme of the input may be wrong). */
+    st_idset_result seen;
+    const char *first_source = NULL;
+    long first_item = 0;
+    if (st_idset_add(s->seen, a->key, a->text, a->text_len, a->source, a->item, &seen, &first_source,
+                     &first_item) != ST_OK) {
+        fprintf(stderr, "stance-score: out of memory (the set of article ids)\n");
+        st_article_free(a);
+        set_fatal(s);
+        return ST_ERR_NOMEM;
+    }
+    if (seen != ST_IDSET_NEW) {
+        if (seen == ST_IDSET_DIFFERENT)
+            fprintf(stderr,
+                    "stance-score: %s:%ld: warning: duplicate id \"%.200s\" (first at %s:%ld) with a "
+                    "different text; skipped, the first is kept\n",
+                    a->source, a->item, a->key, first_source, first_item);
+        s->duplicates++;
+        st_article_free(a);
+        return ST_OK;
+    }
     if (s->reader_db && !s->opt.rescore) {
         int has = st_store_has(s->reader_db, a->key, s->model_version);
         if (has == 1) {
@@ -514,8 +654,10 @@ static st_status on_article(st_article *a, void *ud)
         }
     }
     pthread_mutex_lock(&s->mu);
+    s->reader_waiting = 1;
     while (s->next_read - s->next_write >= s->cap && !s->fatal)
         pthread_cond_wait(&s->room, &s->mu);
+    s->reader_waiting = 0;
     if (s->fatal) {
         pthread_mutex_unlock(&s->mu);
         st_article_free(a);
@@ -543,10 +685,12 @@ static void on_bytes(size_t n, void *ud)
     atomic_fetch_add(&s->bytes_read, n);
 }
 
+/* Bytes of the regular files under path, for the progress bar's ETA. Symbolic links inside folders
+ * are not followed (a link loop would make this walk explode), so the total may be low. */
 static unsigned long long input_size(const char *path, int depth)
 {
     struct stat st;
-    if (strcmp(path, "-") == 0 || stat(path, &st) != 0)
+    if (strcmp(path, "-") == 0 || (depth == 0 ? stat(path, &st) : lstat(path, &st)) != 0)
         return 0;
     if (S_ISREG(st.st_mode))
         return (unsigned long long)st.st_size;
@@ -658,6 +802,7 @@ int main(int argc, char **argv)
     scorer *s = calloc(1, sizeof *s);
     if (!s)
         return EXIT_FATAL;
+    s->out_fd = -1;
     s->opt.models = "models";
     s->opt.progress = -1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -742,18 +887,23 @@ int main(int argc, char **argv)
             goto out_free;
         }
     }
-    s->out = stdout;
-    if (s->opt.output && !(s->out = fopen(s->opt.output, "w"))) {
+    s->out_fd = STDOUT_FILENO;
+    if (s->opt.output &&
+        (s->out_fd = open(s->opt.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
         fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
-        s->out = NULL;
         goto out_free;
     }
+    s->out_tty = isatty(s->out_fd);
+    if (!(s->out_buf = malloc(OUT_BUFFER)))
+        goto out_free;
     for (int i = optind; i < argc; i++)
         s->total_bytes += input_size(argv[i], 0);
     for (int i = optind; i < argc; i++)
         if (strcmp(argv[i], "-") == 0)
             s->total_bytes = 0; /* stdin: no known total, no ETA */
 
+    if (st_idset_new(&s->seen) != ST_OK)
+        goto out_free;
     s->cap = (size_t)s->opt.jobs * 16 < 64 ? 64 : (size_t)s->opt.jobs * 16;
     s->ring = calloc(s->cap, sizeof *s->ring);
     if (!s->ring)
@@ -799,12 +949,10 @@ int main(int argc, char **argv)
         pthread_join(workers[i], NULL);
     pthread_join(writer, NULL);
 
+    if (!s->fatal && flush_output(s) != 0)
+        s->fatal = 1;
     if (s->opt.progress == 1)
         show_progress(s, 1);
-    if (fflush(s->out) != 0) {
-        fprintf(stderr, "stance-score: cannot write the output: %s\n", strerror(errno));
-        s->fatal = 1;
-    }
     double secs = seconds_since(&s->start);
     unsigned long long errors = s->errors + atomic_load(&s->read_errors) + (unsigned long long)input_failed;
     fprintf(
@@ -814,19 +962,25 @@ int main(int argc, char **argv)
         secs > 0 ? (double)atomic_load(&s->bytes_read) / 1e6 / secs : 0.0);
     if (s->opt.db)
         fprintf(stderr, ", %llu skipped (already in %s)", s->skipped, s->opt.db);
+    if (s->duplicates)
+        fprintf(stderr, ", %llu duplicates skipped", s->duplicates);
     fputc('\n', stderr);
     exit_code = s->fatal ? EXIT_FATAL : errors ? EXIT_SOME_FAILED : EXIT_OK;
 out_free_threads:
     free(workers);
 out_free:
-    if (s->out && s->out != stdout && fclose(s->out) != 0 && exit_code != EXIT_FATAL) {
+    if (s->opt.output && s->out_fd >= 0 && close(s->out_fd) != 0 && exit_code != EXIT_FATAL) {
         fprintf(stderr, "stance-score: cannot write %s: %s\n", s->opt.output, strerror(errno));
         exit_code = EXIT_FATAL;
     }
     st_store_close(&s->reader_db);
     st_store_close(&s->writer_db);
+    st_idset_free(&s->seen);
     st_modelset_unref(s->models);
+    for (size_t i = 0; s->ring && i < s->cap; i++)
+        job_clear(&s->ring[i]); /* after a fatal error, the jobs that were never written */
     free(s->ring);
+    free(s->out_buf);
     free(s);
     return exit_code;
 }

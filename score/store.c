@@ -229,7 +229,19 @@ st_status st_store_put(st_store *s, const st_store_row *row, st_error *err)
             return db_error(s, err, row->article_id);
     }
     s->rows_in_tx++;
-    if (s->rows_in_tx >= s->batch_rows || elapsed_ms(&s->tx_start) >= s->batch_ms)
-        return st_store_commit(s, err);
     return ST_OK;
+}
+
+int st_store_commit_due(st_store *s)
+{
+    return s->in_tx && (s->rows_in_tx >= s->batch_rows || elapsed_ms(&s->tx_start) >= s->batch_ms);
+}
+
+void st_store_rollback(st_store *s)
+{
+    if (!s->in_tx)
+        return;
+    s->in_tx = 0;
+    s->rows_in_tx = 0;
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -44,15 +44,22 @@ typedef struct st_store_row {
     const char *result_text;             /* its serialised form (stored as is) */
 } st_store_row;
 
-/* Upserts one article inside the current batch transaction (opened on demand; committed by
- * st_store_commit, or automatically once batch_rows puts or batch_ms milliseconds have passed
- * since it opened). Errors: ST_ERR_IO (err has SQLite's message). */
+/* Upserts one article inside the current batch transaction (opened on demand, committed only by
+ * st_store_commit, so the caller can first make what goes with it durable, e.g. flush the output).
+ * Errors: ST_ERR_IO (err has SQLite's message). */
 st_status st_store_put(st_store *s, const st_store_row *row, st_error *err);
+
+/* 1 when the open transaction holds batch_rows puts or opened batch_ms milliseconds ago or more
+ * (time to commit), else 0. */
+int st_store_commit_due(st_store *s);
 
 /* Commits the open batch transaction, if any. Errors: ST_ERR_IO. */
 st_status st_store_commit(st_store *s, st_error *err);
 
-/* Batch limits for st_store_put (defaults 200 rows, 1000 ms). */
+/* Rolls the open batch transaction back, if any (after a fatal error: what it held is not kept). */
+void st_store_rollback(st_store *s);
+
+/* Batch limits for st_store_commit_due (defaults 200 rows, 1000 ms). */
 void st_store_set_batch(st_store *s, int batch_rows, int batch_ms);
 
 typedef struct st_report_options {

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 
 #include "feed.h"
+#include "test_support.h"
 
 #define MAX_ITEMS 16
 
@@ -406,6 +409,65 @@ static void jsonl_long_line_is_skipped_with_its_number(void **state)
     collect_free(&c);
 }
 
+/* The "text" member is decoded outside jansson (score/jsonl.c, parse_fast) for speed; every line
+ * must still give what jansson gives: escapes, surrogate pairs, duplicate keys (the last wins), a
+ * key spelt with an escape, nested "text" members, fallbacks to "content", and jansson's errors. */
+static void jsonl_text_member_decodes_as_jansson(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        const char *text;   /* NULL: an error is wanted */
+        const char *fields; /* the remaining members, compact JSON */
+        st_status rc;
+    } cases[] = {
+        {"{\"id\":\"a\",\"text\":\"He said: \\\"No.\\\"\\n\\tOk \\u00e9\\u20AC\\ud83d\\ude00 \\/ \\\\ "
+         "\\b\\f\\r|\","
+         "\"n\":1}",
+         "He said: \"No.\"\n\tOk \xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 / \\ \b\f\r|", "{\"id\":\"a\",\"n\":1}",
+         ST_OK},
+        {"{\"text\":\"first\",\"title\":\"T\",\"text\":\"second\"}", "second", "{\"title\":\"T\"}", ST_OK},
+        {"{\"t\\u0065xt\":\"escaped key\",\"title\":\"T\"}", "escaped key", "{\"title\":\"T\"}", ST_OK},
+        {"{\"text\":5,\"content\":\"from content\"}", "from content", "{\"text\":5}", ST_OK},
+        {"{\"meta\":{\"text\":\"inner\"},\"body\":\"outer\"}", "outer", "{\"meta\":{\"text\":\"inner\"}}",
+         ST_OK},
+        {"{\"a\":\"}\\\"text\\\":{\",\"text\" :\t\"real\"}", "real", "{\"a\":\"}\\\"text\\\":{\"}", ST_OK},
+        {"{\"text\":\"ok\",\"n\":99999999999999999999}", "ok", "{\"n\":1e20}", ST_OK},
+        {"{\"text\":\"caf\xC3\xA9\"}", "caf\xC3\xA9", "{}", ST_OK},
+        {"{\"text\":\"a\\u0000b\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\udc00b\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\ud800\\u0041\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\x\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\\u12\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\x01\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"a\xFF\"}", NULL, NULL, ST_ERR_UTF8},
+        {"{\"text\":\"a\xED\xA0\x80\"}", NULL, NULL, ST_ERR_UTF8},
+        {"{\"text\":\"x\" \"y\"}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"title\":\"T\",\"text\":\"x\",}", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"x\"} trailing", NULL, NULL, ST_ERR_FORMAT},
+        {"{\"text\":\"unterminated}", NULL, NULL, ST_ERR_FORMAT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        st_article *a = NULL;
+        st_error err;
+        memset(&err, 0, sizeof err);
+        st_status rc = st_jsonl_parse_line(cases[i].line, strlen(cases[i].line), "f", 2, &a, &err);
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: status %d, wanted %d (%s)", i, rc, cases[i].rc, err.message);
+        if (!cases[i].text) {
+            assert_null(a);
+            assert_int_equal(err.line, 2);
+            continue;
+        }
+        assert_string_equal(a->text, cases[i].text);
+        assert_int_equal(a->text_len, strlen(cases[i].text));
+        char *dump = json_dumps(a->fields, JSON_COMPACT);
+        assert_string_equal(dump, cases[i].fields);
+        free(dump);
+        st_article_free(a);
+    }
+}
+
 /* ===== text ===== */
 
 static void markup_and_whitespace(void **state)
@@ -492,6 +554,62 @@ static void text_and_html_files(void **state)
     assert_int_equal(c.n, 0);
     assert_int_equal(c.n_errors, 1);
     collect_free(&c);
+    /* zero bytes of unknown format (an empty stdin in a pipeline) are nothing to do, not an error;
+     * an empty .txt is an article without text */
+    parse_stream("", 0, ST_IN_AUTO, &c);
+    assert_int_equal(c.n + c.n_errors, 0);
+    parse_stream(LIT(" \n"), ST_IN_AUTO, &c);
+    assert_int_equal(c.n_errors, 1);
+    parse_stream("", 0, ST_IN_TEXT, &c);
+    assert_int_equal(c.n_errors, 1);
+    collect_free(&c);
+}
+
+static void write_file(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A folder as users leave them: a FIFO (never opened: it would block), symbolic links back to the
+ * folder itself and to its parent (loops: reported, not walked 2^32 times), a second link to a
+ * folder (read once), links to each other (ELOOP), a file with a NUL byte (not text). */
+static void folder_walk_fifo_links_and_nul(void **state)
+{
+    (void)state;
+    assert_int_equal(st_tmpdir_make("feed"), 0);
+    write_file(in_tmp("a.jsonl"), LIT("{\"id\": \"1\", \"text\": \"One.\"}\n"));
+    assert_int_equal(mkdir(in_tmp("sub"), 0755), 0);
+    write_file(in_tmp("sub/b.jsonl"), LIT("{\"id\": \"2\", \"text\": \"Two.\"}\n"));
+    write_file(in_tmp("nul.txt"), LIT("He said \"no\".\0 Then more."));
+    assert_int_equal(mkfifo(in_tmp("fifo"), 0644), 0);
+    assert_int_equal(symlink(".", in_tmp("self")), 0);
+    assert_int_equal(symlink("..", in_tmp("sub/up")), 0);
+    assert_int_equal(symlink("sub", in_tmp("sub2")), 0);
+    assert_int_equal(symlink("loop2", in_tmp("loop1")), 0);
+    assert_int_equal(symlink("loop1", in_tmp("loop2")), 0);
+    collect c;
+    memset(&c, 0, sizeof c);
+    st_reader r = {.on_article = on_article, .on_error = on_error, .ud = &c};
+    st_error err;
+    assert_int_equal(st_read_path(&r, tmpdir, &err), ST_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.a[0]->key, "1");
+    assert_string_equal(c.a[1]->key, "2");
+    assert_string_equal(c.a[1]->source, in_tmp("sub/b.jsonl"));
+    /* in byte order of names: loop1, loop2, nul.txt, self, sub/up */
+    const char *where[] = {"loop1", "loop2", "nul.txt", "self", "sub/up"};
+    const char *what[] = {"symbolic links", "symbolic links", "NUL byte at byte offset 13", "loop", "loop"};
+    assert_int_equal(c.n_errors, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_string_equal(c.errors[i].where, in_tmp(where[i]));
+        if (!strstr(c.errors[i].message, what[i]))
+            fail_msg("%s: %s", c.errors[i].where, c.errors[i].message);
+    }
+    collect_free(&c);
+    remove_tmpdir(NULL);
 }
 
 int main(void)
@@ -510,9 +628,11 @@ int main(void)
         cmocka_unit_test(jsonl_bom_crlf_blank_truncated_bigint),
         cmocka_unit_test(jsonl_key_falls_back_to_url_then_hash),
         cmocka_unit_test(jsonl_long_line_is_skipped_with_its_number),
+        cmocka_unit_test(jsonl_text_member_decodes_as_jansson),
         cmocka_unit_test(markup_and_whitespace),
         cmocka_unit_test(dates),
         cmocka_unit_test(text_and_html_files),
+        cmocka_unit_test(folder_walk_fifo_links_and_nul),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();

@@ -28,7 +28,10 @@ RESULTS = []
 
 def run(args, stdin=None, check_rc=None, **kw):
     cmd = [ARGS.bin, "-m", ARGS.models, "--no-progress"] + args
-    p = subprocess.run(cmd, input=stdin, capture_output=True, **kw)
+    if "stdout" in kw:
+        p = subprocess.run(cmd, input=stdin, stderr=subprocess.PIPE, **kw)
+    else:
+        p = subprocess.run(cmd, input=stdin, capture_output=True, **kw)
     if check_rc is not None and p.returncode != check_rc:
         raise AssertionError("%s exited %d, wanted %d; stderr:\n%s" % (cmd, p.returncode, check_rc,
                                                                      p.stderr.decode(errors="replace")))
@@ -179,6 +182,69 @@ def cli_store_upsert_skip_and_report():
                           capture_output=True).returncode == 2
 
 
+@test
+def cli_duplicate_ids_first_kept_same_with_and_without_db():
+    db = os.path.join(ARGS.work, "dups.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    other = ARTICLE.replace("never accept", "always welcome")
+    recs = [{"id": "d1", "text": ARTICLE, "title": "first"},
+            {"id": "d2", "text": "Nothing quoted here."},
+            {"id": "d1", "text": ARTICLE, "title": "again"},     # same id, same text: silent
+            {"id": "d1", "text": other, "title": "changed"},     # same id, other text: a warning
+            {"text": other},                                     # no id: the key is the text's hash
+            {"text": other, "title": "same content"}]
+    data = ("\n".join(json.dumps(r) for r in recs) + "\n").encode()
+    for args in ([], ["--db", db]):
+        p = run(["-j", "3", "-"] + args, stdin=data, check_rc=0)
+        out = lines(p.stdout)
+        assert [o["id"] for o in out] == ["d1", "d2", out[2]["id"]], [o["id"] for o in out]
+        assert out[0]["title"] == "first" and out[2]["id"].startswith("sha256:")
+        err = p.stderr.decode()
+        assert 'warning: duplicate id "d1" (first at -:1) with a different text' in err, err
+        assert "-:3:" not in err and "-:6:" not in err, err
+        assert "3 articles ok, 0 errors" in err and "3 duplicates skipped" in err, err
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT article_id, title, item FROM articles ORDER BY item").fetchall()
+    assert [(r[1], r[2]) for r in rows] == [("first", 1), (None, 2), (None, 5)], rows
+    assert con.execute("SELECT COUNT(*) FROM quotes WHERE article_id = 'd1'").fetchone()[0] == 2
+    con.close()
+    p = run(["--db", db, "-"], stdin=data, check_rc=0)
+    err = p.stderr.decode()
+    assert lines(p.stdout) == [] and "3 skipped (already in" in err and "3 duplicates skipped" in err, err
+
+
+@test
+def cli_closed_streams_full_disk_and_empty_input():
+    data = ("\n".join(json.dumps({"id": "f%d" % i, "text": ARTICLE + " %d" % i}) for i in range(300)) + "\n").encode()
+    src = os.path.join(ARGS.work, "three-hundred.jsonl")
+    with open(src, "wb") as f:
+        f.write(data)
+    cmd = [ARGS.bin, "-m", ARGS.models, "--no-progress"]
+    # stdout closed: fatal (2), and nothing is counted as ok that was not written
+    p = subprocess.run(cmd + [src], capture_output=False, stderr=subprocess.PIPE, stdout=None,
+                       preexec_fn=lambda: os.close(1))
+    err = p.stderr.decode()
+    assert p.returncode == 2 and "cannot write the output" in err and "0 articles ok" in err, err
+    # stdin closed: that input fails (1) with its name
+    p = subprocess.run(cmd + ["-"], capture_output=True, stdin=None, preexec_fn=lambda: os.close(0))
+    assert p.returncode == 1 and b"stance-score: -: " in p.stderr, p.stderr
+    # empty stdin: nothing to do, not an error
+    p = run(["-"], stdin=b"", check_rc=0)
+    assert p.stdout == b"" and "0 articles ok, 0 errors" in p.stderr.decode()
+    # a full disk with --db: fatal, and the database does not claim articles whose output was lost
+    db = os.path.join(ARGS.work, "full.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    p = run(["--db", db, "-o", "/dev/full", src], check_rc=2)
+    assert b"No space left on device" in p.stderr, p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+    con.close()
+
+
 # ===== bbc suite =====
 
 def bbc_path():
@@ -207,16 +273,24 @@ def bbc_kill9_and_resume_counts_every_article_once():
             os.remove(db + ext)
     rng = random.Random(7)
     kills = 0
+    # the nightly job appends every run's output to one file: after the kills and the resume, it
+    # holds whole lines only, and every stored article (a line is written before its commit)
+    appended = os.path.join(ARGS.work, "resume.jsonl")
+    out = open(appended, "wb")
     for attempt in range(12):
         p = subprocess.Popen([ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", "--db", db, bbc_path()],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             stdout=out, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.05, 0.4))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
         p.stderr.close()
-    p = run(["-j", "2", "--db", db, bbc_path()], check_rc=0)
+    p = run(["-j", "2", "--db", db, bbc_path()], stdout=out, check_rc=0)
+    out.close()
+    with open(appended, "rb") as f:
+        written = [json.loads(l)["id"] for l in f.read().splitlines()]
+    assert set(written) == {"bbc-%04d" % i for i in range(1, 2226)}, len(set(written))
     con = sqlite3.connect(db)
     n, distinct = con.execute("SELECT COUNT(*), COUNT(DISTINCT article_id) FROM articles").fetchone()
     q = con.execute("SELECT COUNT(*) FROM quotes").fetchone()[0]
@@ -240,9 +314,9 @@ def bbc_memory_stays_flat():
     big = os.path.join(ARGS.work, "bbc-x8.jsonl")
     with open(bbc_path(), "rb") as f:
         data = f.read()
-    with open(big, "wb") as f:
-        for _ in range(8):
-            f.write(data)
+    with open(big, "wb") as f:  # distinct ids, so that every copy is scored (duplicates are skipped)
+        for k in range(8):
+            f.write(data.replace(b'"id": "bbc-', b'"id": "bbc-%d-' % k))
 
     def peak(path):
         cmd = ["/usr/bin/time", "-f", "%M", ARGS.bin, "-m", ARGS.models, "--no-progress", "-j", "2", path]

@@ -409,9 +409,9 @@ static void jsonl_long_line_is_skipped_with_its_number(void **state)
     collect_free(&c);
 }
 
-/* The "text" member is decoded outside jansson (score/jsonl.c, parse_fast) for speed; every line
- * must still give what jansson gives: escapes, surrogate pairs, duplicate keys (the last wins), a
- * key spelt with an escape, nested "text" members, fallbacks to "content", and jansson's errors. */
+/* A JSON Lines record is read by jansson: escapes, surrogate pairs, duplicate keys (the last wins), a
+ * key spelt with an escape, nested "text" members, fallbacks to "content", and jansson's errors
+ * (each with the line number) must come out of st_jsonl_parse_line as jansson gives them. */
 static void jsonl_text_member_decodes_as_jansson(void **state)
 {
     (void)state;

@@ -19,6 +19,10 @@
  * phrases ("Speaking at …, X"), relative clauses and long clauses (the noun phrase at their end);
  * "Mr." and initials do not cut a name. Word lists are one generated static hash table
  * (quotes_lex.h), looked up once per token on first use.
+ * A quote inside the clause that a cue verb reports takes the subject of that outer verb ("X said that
+ * he had begun “…”", "X denounced what she called “…”"). A quote whose sentence goes on after the
+ * closing mark with a preposition or conjunction takes the name after a later inverted cue ("“…” about
+ * the vote, said X"); "said X of the Y" names X.
  * A relative clause attaches the cue to "who"/"which" (`Beck, who has described X as “…”`); a
  * relative or participle clause or a parenthesis between a subject and its verb is skipped. After a
  * quote ending in , ! or ? an unlisted -ed verb next to a name counts as a cue (`“…!” beamed X`).
@@ -947,6 +951,8 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
             break; /* but "Rep. Beto O'Rourke", "J. Smith" */
         if (is_cap(c, e)) {
             seen_cap = 1;
+        } else if (seen_cap && is_connector(c, e) && !(e + 1 < hi && is_cap(c, e + 1))) {
+            break; /* "Ann Lee of the Harbour Group": the name, not its affiliation */
         } else if (seen_cap && is_lower_word(c, e) && !is_connector(c, e)) {
             break;
         } else if (is_lower_word(c, e) && IN(prepositions, c, &c->tok[e]) && !seen_cap) {
@@ -1050,6 +1056,41 @@ static int negated(const qctx *c, size_t lo, size_t v)
     return 0;
 }
 
+/* Does word i open a reported clause after a cue verb ("said that …", "denounced what …", "told CNN
+ * whom …")? Other conjunctions ("and", "but", "while", "because") start a clause of their own. */
+static int complement_word(const qctx *c, size_t i)
+{
+    return tok_is(c, i, "that") || tok_is(c, i, "what") || tok_is(c, i, "whom") || tok_is(c, i, "how") ||
+           tok_is(c, i, "why") || tok_is(c, i, "if") || tok_is(c, i, "whether");
+}
+
+/* The speaker of a quote inside a reported clause: when the subject m of the verb next to the quote
+ * sits in the complement of an earlier cue verb of the same clause ("Rubio said that he had begun
+ * “…”", "The president denounced what he called “…”", "Ryan told CNN that Kim's remarks “…”"), the
+ * subject of that outer verb; else m. Tokens from s (the sentence start); the walk back from m stops
+ * at punctuation, at a conjunction that opens a clause of its own and after 12 words. */
+static mention outer_subject(const qctx *c, size_t s, mention m)
+{
+    if (m.kind == M_NONE || m.rel)
+        return m;
+    for (size_t k = m.t0; k > s && m.t0 - k < 12;) {
+        size_t i = --k;
+        if (!is_word(c, i))
+            return m;
+        if (!is_lower_word(c, i))
+            continue;
+        if (cue_at(c, i, m.t0) == CUE_VERB || IN(cue_broad, c, &c->tok[i])) {
+            if (i == s || negated(c, s, i))
+                return m;
+            mention o = subject_before(c, s, i);
+            return o.kind == M_NONE ? m : o;
+        }
+        if (IN(conjunctions, c, &c->tok[i]) && !complement_word(c, i))
+            return m;
+    }
+    return m;
+}
+
 typedef struct attrib {
     mention m;
     st_speaker_method method;
@@ -1109,6 +1150,13 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
             return attrib_none(); /* "“…,” telling Fox 35 that …": its object is no speaker */
         if (v == i)
             return from_mention(np_after(c, v + 1, e), ST_SPEAKER_CUE);
+        if (is_punct(c, v - 1, ',') && is_lower_word(c, i) &&
+            (IN(prepositions, c, &c->tok[i]) || IN(conjunctions, c, &c->tok[i])) && !tok_is(c, v, "told")) {
+            /* the quote's sentence goes on, then an inverted cue: "“…” about the vote, said X" */
+            mention m = np_after(c, v + 1, e);
+            if (m.kind == M_NAME || m.kind == M_DESC)
+                return from_mention(m, ST_SPEAKER_CUE);
+        }
         return from_mention(subject_before(c, i, v), ST_SPEAKER_CUE);
     }
     /* a long appositive or relative clause: "…,” Jeremy Bash, who was the chief of staff to …,
@@ -1204,7 +1252,7 @@ static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_meth
             if (m.kind == M_NONE)
                 m = sentence_subject(c, s, v);
         }
-        return from_mention(m, method);
+        return from_mention(outer_subject(c, s, m), method);
     }
     return attrib_none();
 }
@@ -1253,6 +1301,8 @@ static attrib broad_cue(const qctx *c, size_t s, size_t e, size_t q0, size_t q1)
         m = subject_before(c, lo, best);
     if (m.kind == M_NONE)
         m = sentence_subject(c, s, best);
+    if (best < q0)
+        m = outer_subject(c, s, m);
     if (!listed && !((m.kind == M_NAME && !m.org) || m.kind == M_PRONOUN))
         return attrib_none();
     if (m.kind == M_NONE) { /* the verb was found: keep the quote even without a speaker */

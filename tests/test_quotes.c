@@ -893,6 +893,45 @@ static void test_participles_and_descriptors(void **state)
            {"sharp fall in yields", "Halden Analytics"});
 }
 
+static void test_reported_clause_outer_cue(void **state)
+{
+    (void)state;
+    /* a quote inside the clause a cue verb reports: the subject of that outer verb, not the subject
+     * of the clause ("what she called", "that residents will say", "that Kim's remarks") */
+    expect_mention("Mayor Ann Lee denounced what she called a “reckless budget” on Monday.", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ann Lee said the council expected that residents will say “no” to the plan.", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ann Lee told reporters on Tuesday that Bo Kim's remarks “show bias to me.”", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ida Voss said that over the last week she has begun “to listen to the river.”",
+                   "Ida Voss", "Ida Voss");
+    /* a conjunction or a comma starts a clause of its own: its subject stays */
+    expect_mention("Ann Lee spoke first, and Bo Kim called the plan “a fraud” afterwards.", "Bo Kim", "Bo Kim");
+}
+
+static void test_inverted_cue_after_phrase(void **state)
+{
+    (void)state;
+    /* the quote's sentence goes on after the closing mark, then an inverted cue names the speaker */
+    EXPECT("“We are very pleased” about the ruling, said Oren Pike, a ferry operator.",
+           {"We are very pleased", "Oren Pike"});
+    EXPECT("“This will be hard” for Mayor Lund, said Ines Varo.", {"This will be hard", "Ines Varo"});
+    /* an ordinary subject before the cue stays the speaker */
+    EXPECT("“We sail at dawn,” the old captain said on Sunday.", {"We sail at dawn", "old captain"});
+}
+
+static void test_inverted_cue_name_of_org(void **state)
+{
+    (void)state;
+    /* "said NAME of the ORGANISATION": the name, not a word of the quote or nothing */
+    EXPECT("“Great day,” said Ann Lee of the Harbour Group. She left early.", {"Great day", "Ann Lee"});
+    EXPECT("“We lost,” said Ann Lee of the Harbour Group, a consulting company. “We will appeal.”",
+           {"We lost", "Ann Lee"}, {"We will appeal.", "Ann Lee"});
+    /* a connector between two capitalised words is still part of the name */
+    EXPECT("“We won,” said Ann Lee of Harbour. Then more.", {"We won", "Ann Lee of Harbour"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -954,6 +993,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_later_cue_in_another_clause),
         cmocka_unit_test(test_colon_lead_in_paragraph),
         cmocka_unit_test(test_participles_and_descriptors),
+        cmocka_unit_test(test_reported_clause_outer_cue),
+        cmocka_unit_test(test_inverted_cue_after_phrase),
+        cmocka_unit_test(test_inverted_cue_name_of_org),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -23,6 +23,8 @@
  * he had begun “…”", "X denounced what she called “…”"). A quote whose sentence goes on after the
  * closing mark with a preposition or conjunction takes the name after a later inverted cue ("“…” about
  * the vote, said X"); "said X of the Y" names X.
+ * A quote that does not open its sentence takes the subject of a verb before it in that sentence
+ * ("X described the move as “…”") rather than a cue of the sentence before.
  * A relative clause attaches the cue to "who"/"which" (`Beck, who has described X as “…”`); a
  * relative or participle clause or a parenthesis between a subject and its verb is skipped. After a
  * quote ending in , ! or ? an unlisted -ed verb next to a name counts as a cue (`“…!” beamed X`).
@@ -1660,6 +1662,14 @@ st_status q_attribute(qctx *c)
             else if (far && q->ends_sentence && !q->ends_comma)
                 after = attrib_none();
         }
+        int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
+        if (context.found && !before.found && cur_s < tb1) {
+            /* a quote that does not open its sentence: that sentence's subject and verb ("In the
+             * email, X described the move as “…”") before a cue of the sentence before */
+            attrib own = broad_cue(c, cur_s, tb1, tb1, tb1);
+            if (own.found)
+                context = own;
+        }
         attrib *pick = NULL;
         if (after.found && (strong_after || !before.found))
             pick = &after;
@@ -1670,7 +1680,6 @@ st_status q_attribute(qctx *c)
             continue;
         } else if (context.found)
             pick = &context;
-        int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
         if (pick) {
             if ((rc = set_speaker(c, q, pick)) != ST_OK)
                 return rc;

@@ -932,6 +932,21 @@ static void test_inverted_cue_name_of_org(void **state)
     EXPECT("“We won,” said Ann Lee of Harbour. Then more.", {"We won", "Ann Lee of Harbour"});
 }
 
+static void test_own_sentence_verb_before_context(void **state)
+{
+    (void)state;
+    /* the subject of a verb in the quote's own sentence, not the cue of the sentence before */
+    EXPECT("Ada Brill said on Monday that the vote was close. In the email, Ivo Rask described the move "
+           "as “a breach of trust.”",
+           {"a breach of trust.", "Ivo Rask"});
+    EXPECT("Ada Brill said the vote was close. Later Ivo Rask repeatedly pronounced the name “Harlow” "
+           "wrongly.",
+           {"Harlow", "Ivo Rask"});
+    /* with no verb of its own before the quote, the sentence before still speaks */
+    EXPECT("Ada Brill said the vote was close. The result, in her words, “a coin toss.”",
+           {"a coin toss.", "Ada Brill"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -996,6 +1011,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_reported_clause_outer_cue),
         cmocka_unit_test(test_inverted_cue_after_phrase),
         cmocka_unit_test(test_inverted_cue_name_of_org),
+        cmocka_unit_test(test_own_sentence_verb_before_context),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -1659,7 +1659,10 @@ st_status q_attribute(qctx *c)
             int far = after.m.t0 > k && cue_at(c, k, ta1) == CUE_NONE && !verb_like(c, k);
             if (far && before.found && tb1 > tb0 && is_word(c, tb1 - 1))
                 strong_after = 0;
-            else if (far && q->ends_sentence && !q->ends_comma)
+            /* after a closing ? or ! the cue right after the mark still attributes the quote, its
+             * subject behind a title or a descriptor ("“…?” Mrs. Lee asked", "“…!” the leader, Ivo
+             * Rask, wrote"); an introductory phrase opens another sentence */
+            else if (far && q->ends_sentence && !q->ends_comma && (c->s[q->end - 1] == '.' || intro_word(c, k)))
                 after = attrib_none();
         }
         int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);

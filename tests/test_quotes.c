@@ -947,6 +947,19 @@ static void test_own_sentence_verb_before_context(void **state)
            {"a coin toss.", "Ada Brill"});
 }
 
+static void test_question_exclamation_then_titled_cue(void **state)
+{
+    (void)state;
+    /* a quote ending in ? or ! ends its sentence, yet the cue right after it is its attribution,
+     * also when the speaker has a title or an appositive before the name */
+    EXPECT("“Why do they pay less than you do?” Mrs. Ada Brill asked. Nobody answered.",
+           {"Why do they pay less than you do?", "Ada Brill"});
+    EXPECT("“What a disgrace!” the party leader, Ivo Rask, wrote on Sunday.", {"What a disgrace!", "Ivo Rask"});
+    /* a new sentence that opens with an introductory phrase is not the attribution */
+    EXPECT("“Is this over?” In a series of posts, Mr. Ada Brill wrote about the count.",
+           {"Is this over?", NULL});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1012,6 +1025,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_inverted_cue_after_phrase),
         cmocka_unit_test(test_inverted_cue_name_of_org),
         cmocka_unit_test(test_own_sentence_verb_before_context),
+        cmocka_unit_test(test_question_exclamation_then_titled_cue),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -1143,6 +1143,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
     size_t lim = e < i + 14 ? e : i + 14;
     for (size_t v = i; v < lim; v++) {
         enum cue_kind k = cue_at(c, v, e);
+        if (k == CUE_NONE && is_lower_word(c, v) && (tok_is(c, v, "read") || tok_is(c, v, "reads")))
+            k = CUE_VERB; /* right after a quote, a text speaks: "“…,” the letter reads" */
         if (k == CUE_NONE)
             continue;
         if (k == CUE_ACCORDING)

@@ -960,6 +960,17 @@ static void test_question_exclamation_then_titled_cue(void **state)
            {"Is this over?", NULL});
 }
 
+static void test_text_reads_after_quote(void **state)
+{
+    (void)state;
+    /* a letter, a sign or a statement "reads" after the quote: its descriptor speaks, not a cue of
+     * the paragraph before */
+    EXPECT("Parents wrote to the board of governors, urging them to act.\n\n“We want better schools,” the "
+           "letter reads. “We will wait.”",
+           {"We want better schools", "letter"}, {"We will wait.", "letter"});
+    EXPECT("“The pier stays open,” read the council notice.", {"The pier stays open", "council notice"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1026,6 +1037,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_inverted_cue_name_of_org),
         cmocka_unit_test(test_own_sentence_verb_before_context),
         cmocka_unit_test(test_question_exclamation_then_titled_cue),
+        cmocka_unit_test(test_text_reads_after_quote),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

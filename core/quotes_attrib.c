@@ -1630,8 +1630,14 @@ st_status q_attribute(qctx *c)
                     if (r0 >= cur_s + 2 && is_lower_word(c, r0 - 1) && tok_is(c, r0 - 1, "and") &&
                         is_cap(c, r0 - 2))
                         r0 = cap_run_back(c, cur_s, r0 - 1); /* "- Ann Lee and Bo Kim: “…”" */
-                    if (r0 + 2 <= tb1 - 1 && r0 > cur_s &&
-                        ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','))) {
+                    /* also after a verb or "from": "- More from Jones: “…”", "… doesn't surprise
+                     * pollster Daron Shaw: “…”" (not after another preposition: "to CNN: “…”") */
+                    int lead = r0 > cur_s && ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','));
+                    int after_word = r0 > cur_s && is_lower_word(c, r0 - 1) &&
+                                     (!IN(prepositions, c, &c->tok[r0 - 1]) || tok_is(c, r0 - 1, "from") ||
+                                      tok_is(c, r0 - 1, "by"));
+                    if (r0 < tb1 - 1 && (lead || after_word) &&
+                        (r0 + 2 <= tb1 - 1 || lead || ent_find(c, c->tok[r0].start, tok_end_noposs(c, r0)) >= 0)) {
                         m = classify_np(c, r0, tb1 - 1);
                         if (m.kind == M_NAME)
                             before = from_mention(m, ST_SPEAKER_CUE);

@@ -971,6 +971,24 @@ static void test_text_reads_after_quote(void **state)
     EXPECT("“The pier stays open,” read the council notice.", {"The pier stays open", "council notice"});
 }
 
+static void test_colon_lead_in_after_word_or_dash(void **state)
+{
+    (void)state;
+    /* the name right before the colon of a lead-in, after "from", a verb or a dash */
+    EXPECT("What it means for the vote - More from Ivo Rask: “Turnout decides everything.”",
+           {"Turnout decides everything.", "Ivo Rask"});
+    EXPECT("The polls did predict the result - HarbourPoll: “The lead was real.”",
+           {"The lead was real.", "HarbourPoll"});
+    EXPECT("The surge does not surprise pollster Ada Brill: “Unknown candidates often rise.”",
+           {"Unknown candidates often rise.", "Ada Brill"});
+    /* not the object of another preposition */
+    st_quotes q;
+    extract("The notice went out in a letter to Harbour News: “We are closing.”", &q);
+    assert_int_equal(q.n, 1);
+    assert_true(!q.items[0].speaker || strcmp(q.items[0].speaker, "Harbour News") != 0);
+    st_quotes_free(&q);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1038,6 +1056,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_own_sentence_verb_before_context),
         cmocka_unit_test(test_question_exclamation_then_titled_cue),
         cmocka_unit_test(test_text_reads_after_quote),
+        cmocka_unit_test(test_colon_lead_in_after_word_or_dash),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -25,6 +25,7 @@
  * the vote, said X"); "said X of the Y" names X.
  * A quote that does not open its sentence takes the subject of a verb before it in that sentence
  * ("X described the move as “…”") rather than a cue of the sentence before.
+ * A short paragraph of a dash and a name under a quote that ends its paragraph names its speaker.
  * A relative clause attaches the cue to "who"/"which" (`Beck, who has described X as “…”`); a
  * relative or participle clause or a parenthesis between a subject and its verb is skipped. After a
  * quote ending in , ! or ? an unlisted -ed verb next to a name counts as a cue (`“…!” beamed X`).
@@ -1557,6 +1558,26 @@ static int coord_word(const qctx *c, size_t i)
                                    tok_is(c, i, "an") || tok_is(c, i, "the"));
 }
 
+/* A dash line under a quote that ends its paragraph (fact-check and list style: "“…” ¶ - Bernie
+ * Sanders, in a debate ¶"): the name after the dash of the next non-empty paragraph, when that
+ * paragraph is short and holds no quote (tokens from t, the first token after the quote). */
+static attrib dash_line_after(const qctx *c, const rawq *q, size_t t)
+{
+    size_t pj = q->para1 + 1;
+    while (pj < c->npara && c->para[pj].start == c->para[pj].end)
+        pj++;
+    if (pj >= c->npara || t >= c->ntok || c->tok[t].start < c->para[q->para1].end)
+        return attrib_none();
+    size_t a = tok_at(c, c->para[pj].start), b = tok_at(c, c->para[pj].end);
+    if (a != t || b > a + 14 || !(c->tok[a].flags & TK_DASH))
+        return attrib_none();
+    for (size_t i = a; i < b; i++)
+        if (c->tok[i].flags & TK_QMARK)
+            return attrib_none();
+    mention m = np_after(c, a + 1, b);
+    return m.kind == M_NAME ? from_mention(m, ST_SPEAKER_CUE) : attrib_none();
+}
+
 /* Gives q the speaker of the earlier quote from (a continuation). Errors: ST_ERR_NOMEM. */
 static st_status inherit(rawq *q, const rawq *from)
 {
@@ -1673,6 +1694,8 @@ st_status q_attribute(qctx *c)
             else if (far && q->ends_sentence && !q->ends_comma && (c->s[q->end - 1] == '.' || intro_word(c, k)))
                 after = attrib_none();
         }
+        if (!after.found && !q->unclosed)
+            after = dash_line_after(c, q, ta0);
         int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
         if (context.found && !before.found && cur_s < tb1) {
             /* a quote that does not open its sentence: that sentence's subject and verb ("In the

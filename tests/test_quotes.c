@@ -989,6 +989,19 @@ static void test_colon_lead_in_after_word_or_dash(void **state)
     st_quotes_free(&q);
 }
 
+static void test_dash_line_under_quote(void **state)
+{
+    (void)state;
+    /* a paragraph that is only a dash and a name under a quote names its speaker */
+    EXPECT("“We will build the bridge.”\n\n— Mayor Ivo Rask, at the town meeting\n\n“Not with my money.”\n\n"
+           "- Ada Brill.\n\nThe vote is in May.",
+           {"We will build the bridge.", "Ivo Rask"}, {"Not with my money.", "Ada Brill"});
+    /* a dash paragraph that goes on as text, or a quote that does not end its paragraph: no speaker */
+    EXPECT("“We will build the bridge.”\n\n- Ivo Rask and the council then voted on the budget for the "
+           "harbour and the roads and the schools of the whole district.",
+           {"We will build the bridge.", NULL});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1057,6 +1070,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_question_exclamation_then_titled_cue),
         cmocka_unit_test(test_text_reads_after_quote),
         cmocka_unit_test(test_colon_lead_in_after_word_or_dash),
+        cmocka_unit_test(test_dash_line_under_quote),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -845,6 +845,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
     while (e > lo && is_lower_word(c, e - 1) && IN(aux_words, c, &c->tok[e - 1]))
         e--;
     mention seg[3];
+    size_t seg0[3]; /* the first token of each segment */
     size_t nseg = 0;
     int skips = 0;
     while (nseg < 3 && e > lo) {
@@ -913,6 +914,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
             mention m = classify_np(c, s, e);
             if (m.kind == M_NONE && e - s > 9)
                 m = tail_np(c, s, e); /* "… after the Democratic front-runner had said" */
+            seg0[nseg] = s;
             seg[nseg++] = m;
         }
         if (s == lo || np_boundary(c, s - 1))
@@ -924,6 +926,11 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
     if (nseg == 0)
         return none;
     if (seg[0].kind == M_DESC && nseg > 1 && seg[1].kind == M_NAME && !after_place(c, lo, seg[1].t0)) {
+        /* a name inside an introductory phrase is no appositive: "In an interview with X, the
+         * candidate said", "As for Mr. Kim, the letter noted" */
+        for (size_t i = seg0[1]; i < seg[1].t0; i++)
+            if (is_word(c, i) && (IN(prepositions, c, &c->tok[i]) || IN(conjunctions, c, &c->tok[i])))
+                return seg[0];
         size_t nw = 0;
         for (size_t i = seg[1].t0; i < seg[1].t1; i++)
             nw += is_word(c, i);

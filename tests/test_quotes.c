@@ -1002,6 +1002,16 @@ static void test_dash_line_under_quote(void **state)
            {"We will build the bridge.", NULL});
 }
 
+static void test_name_in_intro_phrase_not_appositive(void **state)
+{
+    (void)state;
+    /* a name inside an introductory phrase before a descriptor subject is not its appositive */
+    EXPECT("In an interview with host Ida Voss, the mayor stated that the plan was “dead”.", {"dead", "mayor"});
+    EXPECT("As for Mr. Bo Kim, the staff letter noted that he was “not suited”.", {"not suited", "staff letter"});
+    /* a name before its descriptor is */
+    EXPECT("Oren Pike, the campaign manager, said the plan was “dead”.", {"dead", "Oren Pike"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1071,6 +1081,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_text_reads_after_quote),
         cmocka_unit_test(test_colon_lead_in_after_word_or_dash),
         cmocka_unit_test(test_dash_line_under_quote),
+        cmocka_unit_test(test_name_in_intro_phrase_not_appositive),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -1196,7 +1196,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
 }
 
 /* After a quote that ends in a comma, ! or ?, a speaker next to a verb we do not list:
- * "“…!” beamed Donald Hartley", "“…,” he surmised". Tokens [a, hi) as for cue_after. */
+ * "“…!” beamed Donald Hartley", "“…,” he surmised", "“…,” the nominee riffed". Tokens [a, hi) as
+ * for cue_after. */
 static attrib unlisted_cue_after(const qctx *c, size_t a, size_t hi)
 {
     size_t i = a;
@@ -1219,6 +1220,17 @@ static attrib unlisted_cue_after(const qctx *c, size_t a, size_t hi)
         mention m = classify_np(c, i, e);
         if (m.kind == M_NAME)
             return from_mention(m, ST_SPEAKER_CUE);
+    }
+    if (e == i && is_lower_word(c, i) && IN(determiners, c, &c->tok[i])) {
+        /* a descriptor: "“…,” the party's nominee riffed" */
+        e = i + 1;
+        while (e < hi && e < i + 5 && is_word(c, e) && !verb_like(c, e) && !IN(stop_words, c, &c->tok[e]))
+            e++;
+        if (e > i + 1 && e < hi && verb_like(c, e)) {
+            mention m = classify_np(c, i, e);
+            if (m.kind == M_DESC || m.kind == M_NAME)
+                return from_mention(m, ST_SPEAKER_CUE);
+        }
     }
     return attrib_none();
 }
@@ -1640,8 +1652,11 @@ st_status q_attribute(qctx *c)
         if (ta0 < ta1)
             after = cue_after(c, ta0, ta1);
         if (!after.found && ta0 < ta1 && q->end > q->start &&
-            (q->ends_comma || c->s[q->end - 1] == '!' || c->s[q->end - 1] == '?'))
+            (q->ends_comma || c->s[q->end - 1] == '!' || c->s[q->end - 1] == '?')) {
             after = unlisted_cue_after(c, ta0, ta1);
+            if (after.found && after.m.kind == M_DESC && tb1 > tb0 && is_word(c, tb1 - 1))
+                after = attrib_none(); /* "… is “on pace,” the number needed": no speaker */
+        }
         size_t cur_s = tb1 < c->ntok ? c->tok[tb1].sent : (tb1 > 0 ? c->tok[tb1 - 1].sent : 0);
         if (cur_s < tb0)
             cur_s = tb0;

@@ -1012,6 +1012,17 @@ static void test_name_in_intro_phrase_not_appositive(void **state)
     EXPECT("Oren Pike, the campaign manager, said the plan was “dead”.", {"dead", "Oren Pike"});
 }
 
+static void test_descriptor_unlisted_verb_after_quote(void **state)
+{
+    (void)state;
+    /* a descriptor and an unlisted verb right after the quote */
+    EXPECT("“Let me help you out,” the vice-presidential nominee riffed on the answer.",
+           {"Let me help you out", "vice-presidential nominee"});
+    /* after an embedded quote the phrase after it is no speaker */
+    EXPECT("Ivo Rask says no one is “on pace to win,” the number needed to clinch it.",
+           {"on pace to win", "Ivo Rask"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -1082,6 +1093,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_colon_lead_in_after_word_or_dash),
         cmocka_unit_test(test_dash_line_under_quote),
         cmocka_unit_test(test_name_in_intro_phrase_not_appositive),
+        cmocka_unit_test(test_descriptor_unlisted_verb_after_quote),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

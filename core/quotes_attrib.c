@@ -1680,7 +1680,8 @@ st_status q_attribute(qctx *c)
                                      (!IN(prepositions, c, &c->tok[r0 - 1]) || tok_is(c, r0 - 1, "from") ||
                                       tok_is(c, r0 - 1, "by"));
                     if (r0 < tb1 - 1 && (lead || after_word) &&
-                        (r0 + 2 <= tb1 - 1 || lead || ent_find(c, c->tok[r0].start, tok_end_noposs(c, r0)) >= 0)) {
+                        (r0 + 2 <= tb1 - 1 || lead ||
+                         ent_find(c, c->tok[r0].start, tok_end_noposs(c, r0)) >= 0)) {
                         m = classify_np(c, r0, tb1 - 1);
                         if (m.kind == M_NAME)
                             before = from_mention(m, ST_SPEAKER_CUE);
@@ -1713,7 +1714,8 @@ st_status q_attribute(qctx *c)
             /* after a closing ? or ! the cue right after the mark still attributes the quote, its
              * subject behind a title or a descriptor ("“…?” Mrs. Lee asked", "“…!” the leader, Ivo
              * Rask, wrote"); an introductory phrase opens another sentence */
-            else if (far && q->ends_sentence && !q->ends_comma && (c->s[q->end - 1] == '.' || intro_word(c, k)))
+            else if (far && q->ends_sentence && !q->ends_comma &&
+                     (c->s[q->end - 1] == '.' || intro_word(c, k)))
                 after = attrib_none();
         }
         if (!after.found && !q->unclosed)

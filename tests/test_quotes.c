@@ -907,7 +907,8 @@ static void test_reported_clause_outer_cue(void **state)
     expect_mention("Ida Voss said that over the last week she has begun “to listen to the river.”",
                    "Ida Voss", "Ida Voss");
     /* a conjunction or a comma starts a clause of its own: its subject stays */
-    expect_mention("Ann Lee spoke first, and Bo Kim called the plan “a fraud” afterwards.", "Bo Kim", "Bo Kim");
+    expect_mention("Ann Lee spoke first, and Bo Kim called the plan “a fraud” afterwards.", "Bo Kim",
+                   "Bo Kim");
 }
 
 static void test_inverted_cue_after_phrase(void **state)
@@ -954,7 +955,8 @@ static void test_question_exclamation_then_titled_cue(void **state)
      * also when the speaker has a title or an appositive before the name */
     EXPECT("“Why do they pay less than you do?” Mrs. Ada Brill asked. Nobody answered.",
            {"Why do they pay less than you do?", "Ada Brill"});
-    EXPECT("“What a disgrace!” the party leader, Ivo Rask, wrote on Sunday.", {"What a disgrace!", "Ivo Rask"});
+    EXPECT("“What a disgrace!” the party leader, Ivo Rask, wrote on Sunday.",
+           {"What a disgrace!", "Ivo Rask"});
     /* a new sentence that opens with an introductory phrase is not the attribution */
     EXPECT("“Is this over?” In a series of posts, Mr. Ada Brill wrote about the count.",
            {"Is this over?", NULL});
@@ -1006,8 +1008,10 @@ static void test_name_in_intro_phrase_not_appositive(void **state)
 {
     (void)state;
     /* a name inside an introductory phrase before a descriptor subject is not its appositive */
-    EXPECT("In an interview with host Ida Voss, the mayor stated that the plan was “dead”.", {"dead", "mayor"});
-    EXPECT("As for Mr. Bo Kim, the staff letter noted that he was “not suited”.", {"not suited", "staff letter"});
+    EXPECT("In an interview with host Ida Voss, the mayor stated that the plan was “dead”.",
+           {"dead", "mayor"});
+    EXPECT("As for Mr. Bo Kim, the staff letter noted that he was “not suited”.",
+           {"not suited", "staff letter"});
     /* a name before its descriptor is */
     EXPECT("Oren Pike, the campaign manager, said the plan was “dead”.", {"dead", "Oren Pike"});
 }

@@ -19,6 +19,13 @@
  * phrases ("Speaking at …, X"), relative clauses and long clauses (the noun phrase at their end);
  * "Mr." and initials do not cut a name. Word lists are one generated static hash table
  * (quotes_lex.h), looked up once per token on first use.
+ * A quote inside the clause that a cue verb reports takes the subject of that outer verb ("X said that
+ * he had begun “…”", "X denounced what she called “…”"). A quote whose sentence goes on after the
+ * closing mark with a preposition or conjunction takes the name after a later inverted cue ("“…” about
+ * the vote, said X"); "said X of the Y" names X.
+ * A quote that does not open its sentence takes the subject of a verb before it in that sentence
+ * ("X described the move as “…”") rather than a cue of the sentence before.
+ * A short paragraph of a dash and a name under a quote that ends its paragraph names its speaker.
  * A relative clause attaches the cue to "who"/"which" (`Beck, who has described X as “…”`); a
  * relative or participle clause or a parenthesis between a subject and its verb is skipped. After a
  * quote ending in , ! or ? an unlisted -ed verb next to a name counts as a cue (`“…!” beamed X`).
@@ -838,6 +845,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
     while (e > lo && is_lower_word(c, e - 1) && IN(aux_words, c, &c->tok[e - 1]))
         e--;
     mention seg[3];
+    size_t seg0[3]; /* the first token of each segment */
     size_t nseg = 0;
     int skips = 0;
     while (nseg < 3 && e > lo) {
@@ -906,6 +914,7 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
             mention m = classify_np(c, s, e);
             if (m.kind == M_NONE && e - s > 9)
                 m = tail_np(c, s, e); /* "… after the Democratic front-runner had said" */
+            seg0[nseg] = s;
             seg[nseg++] = m;
         }
         if (s == lo || np_boundary(c, s - 1))
@@ -917,6 +926,11 @@ static mention subject_before(const qctx *c, size_t lo, size_t v)
     if (nseg == 0)
         return none;
     if (seg[0].kind == M_DESC && nseg > 1 && seg[1].kind == M_NAME && !after_place(c, lo, seg[1].t0)) {
+        /* a name inside an introductory phrase is no appositive: "In an interview with X, the
+         * candidate said", "As for Mr. Kim, the letter noted" */
+        for (size_t i = seg0[1]; i < seg[1].t0; i++)
+            if (is_word(c, i) && (IN(prepositions, c, &c->tok[i]) || IN(conjunctions, c, &c->tok[i])))
+                return seg[0];
         size_t nw = 0;
         for (size_t i = seg[1].t0; i < seg[1].t1; i++)
             nw += is_word(c, i);
@@ -947,6 +961,8 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
             break; /* but "Rep. Beto O'Rourke", "J. Smith" */
         if (is_cap(c, e)) {
             seen_cap = 1;
+        } else if (seen_cap && is_connector(c, e) && !(e + 1 < hi && is_cap(c, e + 1))) {
+            break; /* "Ann Lee of the Harbour Group": the name, not its affiliation */
         } else if (seen_cap && is_lower_word(c, e) && !is_connector(c, e)) {
             break;
         } else if (is_lower_word(c, e) && IN(prepositions, c, &c->tok[e]) && !seen_cap) {
@@ -1050,6 +1066,41 @@ static int negated(const qctx *c, size_t lo, size_t v)
     return 0;
 }
 
+/* Does word i open a reported clause after a cue verb ("said that …", "denounced what …", "told CNN
+ * whom …")? Other conjunctions ("and", "but", "while", "because") start a clause of their own. */
+static int complement_word(const qctx *c, size_t i)
+{
+    return tok_is(c, i, "that") || tok_is(c, i, "what") || tok_is(c, i, "whom") || tok_is(c, i, "how") ||
+           tok_is(c, i, "why") || tok_is(c, i, "if") || tok_is(c, i, "whether");
+}
+
+/* The speaker of a quote inside a reported clause: when the subject m of the verb next to the quote
+ * sits in the complement of an earlier cue verb of the same clause ("Rubio said that he had begun
+ * “…”", "The president denounced what he called “…”", "Ryan told CNN that Kim's remarks “…”"), the
+ * subject of that outer verb; else m. Tokens from s (the sentence start); the walk back from m stops
+ * at punctuation, at a conjunction that opens a clause of its own and after 12 words. */
+static mention outer_subject(const qctx *c, size_t s, mention m)
+{
+    if (m.kind == M_NONE || m.rel)
+        return m;
+    for (size_t k = m.t0; k > s && m.t0 - k < 12;) {
+        size_t i = --k;
+        if (!is_word(c, i))
+            return m;
+        if (!is_lower_word(c, i))
+            continue;
+        if (cue_at(c, i, m.t0) == CUE_VERB || IN(cue_broad, c, &c->tok[i])) {
+            if (i == s || negated(c, s, i))
+                return m;
+            mention o = subject_before(c, s, i);
+            return o.kind == M_NONE ? m : o;
+        }
+        if (IN(conjunctions, c, &c->tok[i]) && !complement_word(c, i))
+            return m;
+    }
+    return m;
+}
+
 typedef struct attrib {
     mention m;
     st_speaker_method method;
@@ -1100,6 +1151,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
     size_t lim = e < i + 14 ? e : i + 14;
     for (size_t v = i; v < lim; v++) {
         enum cue_kind k = cue_at(c, v, e);
+        if (k == CUE_NONE && is_lower_word(c, v) && (tok_is(c, v, "read") || tok_is(c, v, "reads")))
+            k = CUE_VERB; /* right after a quote, a text speaks: "“…,” the letter reads" */
         if (k == CUE_NONE)
             continue;
         if (k == CUE_ACCORDING)
@@ -1109,6 +1162,13 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
             return attrib_none(); /* "“…,” telling Fox 35 that …": its object is no speaker */
         if (v == i)
             return from_mention(np_after(c, v + 1, e), ST_SPEAKER_CUE);
+        if (is_punct(c, v - 1, ',') && is_lower_word(c, i) &&
+            (IN(prepositions, c, &c->tok[i]) || IN(conjunctions, c, &c->tok[i])) && !tok_is(c, v, "told")) {
+            /* the quote's sentence goes on, then an inverted cue: "“…” about the vote, said X" */
+            mention m = np_after(c, v + 1, e);
+            if (m.kind == M_NAME || m.kind == M_DESC)
+                return from_mention(m, ST_SPEAKER_CUE);
+        }
         return from_mention(subject_before(c, i, v), ST_SPEAKER_CUE);
     }
     /* a long appositive or relative clause: "…,” Jeremy Bash, who was the chief of staff to …,
@@ -1136,7 +1196,8 @@ static attrib cue_after(const qctx *c, size_t a, size_t hi)
 }
 
 /* After a quote that ends in a comma, ! or ?, a speaker next to a verb we do not list:
- * "“…!” beamed Donald Hartley", "“…,” he surmised". Tokens [a, hi) as for cue_after. */
+ * "“…!” beamed Donald Hartley", "“…,” he surmised", "“…,” the nominee riffed". Tokens [a, hi) as
+ * for cue_after. */
 static attrib unlisted_cue_after(const qctx *c, size_t a, size_t hi)
 {
     size_t i = a;
@@ -1159,6 +1220,17 @@ static attrib unlisted_cue_after(const qctx *c, size_t a, size_t hi)
         mention m = classify_np(c, i, e);
         if (m.kind == M_NAME)
             return from_mention(m, ST_SPEAKER_CUE);
+    }
+    if (e == i && is_lower_word(c, i) && IN(determiners, c, &c->tok[i])) {
+        /* a descriptor: "“…,” the party's nominee riffed" */
+        e = i + 1;
+        while (e < hi && e < i + 5 && is_word(c, e) && !verb_like(c, e) && !IN(stop_words, c, &c->tok[e]))
+            e++;
+        if (e > i + 1 && e < hi && verb_like(c, e)) {
+            mention m = classify_np(c, i, e);
+            if (m.kind == M_DESC || m.kind == M_NAME)
+                return from_mention(m, ST_SPEAKER_CUE);
+        }
     }
     return attrib_none();
 }
@@ -1204,7 +1276,7 @@ static attrib cue_in_sentence(const qctx *c, size_t s, size_t b, st_speaker_meth
             if (m.kind == M_NONE)
                 m = sentence_subject(c, s, v);
         }
-        return from_mention(m, method);
+        return from_mention(outer_subject(c, s, m), method);
     }
     return attrib_none();
 }
@@ -1253,6 +1325,8 @@ static attrib broad_cue(const qctx *c, size_t s, size_t e, size_t q0, size_t q1)
         m = subject_before(c, lo, best);
     if (m.kind == M_NONE)
         m = sentence_subject(c, s, best);
+    if (best < q0)
+        m = outer_subject(c, s, m);
     if (!listed && !((m.kind == M_NAME && !m.org) || m.kind == M_PRONOUN))
         return attrib_none();
     if (m.kind == M_NONE) { /* the verb was found: keep the quote even without a speaker */
@@ -1503,6 +1577,26 @@ static int coord_word(const qctx *c, size_t i)
                                    tok_is(c, i, "an") || tok_is(c, i, "the"));
 }
 
+/* A dash line under a quote that ends its paragraph (fact-check and list style: "“…” ¶ - Bernie
+ * Sanders, in a debate ¶"): the name after the dash of the next non-empty paragraph, when that
+ * paragraph is short and holds no quote (tokens from t, the first token after the quote). */
+static attrib dash_line_after(const qctx *c, const rawq *q, size_t t)
+{
+    size_t pj = q->para1 + 1;
+    while (pj < c->npara && c->para[pj].start == c->para[pj].end)
+        pj++;
+    if (pj >= c->npara || t >= c->ntok || c->tok[t].start < c->para[q->para1].end)
+        return attrib_none();
+    size_t a = tok_at(c, c->para[pj].start), b = tok_at(c, c->para[pj].end);
+    if (a != t || b > a + 14 || !(c->tok[a].flags & TK_DASH))
+        return attrib_none();
+    for (size_t i = a; i < b; i++)
+        if (c->tok[i].flags & TK_QMARK)
+            return attrib_none();
+    mention m = np_after(c, a + 1, b);
+    return m.kind == M_NAME ? from_mention(m, ST_SPEAKER_CUE) : attrib_none();
+}
+
 /* Gives q the speaker of the earlier quote from (a continuation). Errors: ST_ERR_NOMEM. */
 static st_status inherit(rawq *q, const rawq *from)
 {
@@ -1558,8 +1652,11 @@ st_status q_attribute(qctx *c)
         if (ta0 < ta1)
             after = cue_after(c, ta0, ta1);
         if (!after.found && ta0 < ta1 && q->end > q->start &&
-            (q->ends_comma || c->s[q->end - 1] == '!' || c->s[q->end - 1] == '?'))
+            (q->ends_comma || c->s[q->end - 1] == '!' || c->s[q->end - 1] == '?')) {
             after = unlisted_cue_after(c, ta0, ta1);
+            if (after.found && after.m.kind == M_DESC && tb1 > tb0 && is_word(c, tb1 - 1))
+                after = attrib_none(); /* "… is “on pace,” the number needed": no speaker */
+        }
         size_t cur_s = tb1 < c->ntok ? c->tok[tb1].sent : (tb1 > 0 ? c->tok[tb1 - 1].sent : 0);
         if (cur_s < tb0)
             cur_s = tb0;
@@ -1576,8 +1673,15 @@ st_status q_attribute(qctx *c)
                     if (r0 >= cur_s + 2 && is_lower_word(c, r0 - 1) && tok_is(c, r0 - 1, "and") &&
                         is_cap(c, r0 - 2))
                         r0 = cap_run_back(c, cur_s, r0 - 1); /* "- Ann Lee and Bo Kim: “…”" */
-                    if (r0 + 2 <= tb1 - 1 && r0 > cur_s &&
-                        ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','))) {
+                    /* also after a verb or "from": "- More from Jones: “…”", "… doesn't surprise
+                     * pollster Daron Shaw: “…”" (not after another preposition: "to CNN: “…”") */
+                    int lead = r0 > cur_s && ((c->tok[r0 - 1].flags & TK_DASH) || is_punct(c, r0 - 1, ','));
+                    int after_word = r0 > cur_s && is_lower_word(c, r0 - 1) &&
+                                     (!IN(prepositions, c, &c->tok[r0 - 1]) || tok_is(c, r0 - 1, "from") ||
+                                      tok_is(c, r0 - 1, "by"));
+                    if (r0 < tb1 - 1 && (lead || after_word) &&
+                        (r0 + 2 <= tb1 - 1 || lead ||
+                         ent_find(c, c->tok[r0].start, tok_end_noposs(c, r0)) >= 0)) {
                         m = classify_np(c, r0, tb1 - 1);
                         if (m.kind == M_NAME)
                             before = from_mention(m, ST_SPEAKER_CUE);
@@ -1607,8 +1711,22 @@ st_status q_attribute(qctx *c)
             int far = after.m.t0 > k && cue_at(c, k, ta1) == CUE_NONE && !verb_like(c, k);
             if (far && before.found && tb1 > tb0 && is_word(c, tb1 - 1))
                 strong_after = 0;
-            else if (far && q->ends_sentence && !q->ends_comma)
+            /* after a closing ? or ! the cue right after the mark still attributes the quote, its
+             * subject behind a title or a descriptor ("“…?” Mrs. Lee asked", "“…!” the leader, Ivo
+             * Rask, wrote"); an introductory phrase opens another sentence */
+            else if (far && q->ends_sentence && !q->ends_comma &&
+                     (c->s[q->end - 1] == '.' || intro_word(c, k)))
                 after = attrib_none();
+        }
+        if (!after.found && !q->unclosed)
+            after = dash_line_after(c, q, ta0);
+        int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
+        if (context.found && !before.found && cur_s < tb1) {
+            /* a quote that does not open its sentence: that sentence's subject and verb ("In the
+             * email, X described the move as “…”") before a cue of the sentence before */
+            attrib own = broad_cue(c, cur_s, tb1, tb1, tb1);
+            if (own.found)
+                context = own;
         }
         attrib *pick = NULL;
         if (after.found && (strong_after || !before.found))
@@ -1620,7 +1738,6 @@ st_status q_attribute(qctx *c)
             continue;
         } else if (context.found)
             pick = &context;
-        int embedded = tb1 > 0 && tb1 > tb0 && is_word(c, tb1 - 1);
         if (pick) {
             if ((rc = set_speaker(c, q, pick)) != ST_OK)
                 return rc;

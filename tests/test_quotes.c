@@ -893,6 +893,140 @@ static void test_participles_and_descriptors(void **state)
            {"sharp fall in yields", "Halden Analytics"});
 }
 
+static void test_reported_clause_outer_cue(void **state)
+{
+    (void)state;
+    /* a quote inside the clause a cue verb reports: the subject of that outer verb, not the subject
+     * of the clause ("what she called", "that residents will say", "that Kim's remarks") */
+    expect_mention("Mayor Ann Lee denounced what she called a “reckless budget” on Monday.", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ann Lee said the council expected that residents will say “no” to the plan.", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ann Lee told reporters on Tuesday that Bo Kim's remarks “show bias to me.”", "Ann Lee",
+                   "Ann Lee");
+    expect_mention("Ida Voss said that over the last week she has begun “to listen to the river.”",
+                   "Ida Voss", "Ida Voss");
+    /* a conjunction or a comma starts a clause of its own: its subject stays */
+    expect_mention("Ann Lee spoke first, and Bo Kim called the plan “a fraud” afterwards.", "Bo Kim",
+                   "Bo Kim");
+}
+
+static void test_inverted_cue_after_phrase(void **state)
+{
+    (void)state;
+    /* the quote's sentence goes on after the closing mark, then an inverted cue names the speaker */
+    EXPECT("“We are very pleased” about the ruling, said Oren Pike, a ferry operator.",
+           {"We are very pleased", "Oren Pike"});
+    EXPECT("“This will be hard” for Mayor Lund, said Ines Varo.", {"This will be hard", "Ines Varo"});
+    /* an ordinary subject before the cue stays the speaker */
+    EXPECT("“We sail at dawn,” the old captain said on Sunday.", {"We sail at dawn", "old captain"});
+}
+
+static void test_inverted_cue_name_of_org(void **state)
+{
+    (void)state;
+    /* "said NAME of the ORGANISATION": the name, not a word of the quote or nothing */
+    EXPECT("“Great day,” said Ann Lee of the Harbour Group. She left early.", {"Great day", "Ann Lee"});
+    EXPECT("“We lost,” said Ann Lee of the Harbour Group, a consulting company. “We will appeal.”",
+           {"We lost", "Ann Lee"}, {"We will appeal.", "Ann Lee"});
+    /* a connector between two capitalised words is still part of the name */
+    EXPECT("“We won,” said Ann Lee of Harbour. Then more.", {"We won", "Ann Lee of Harbour"});
+}
+
+static void test_own_sentence_verb_before_context(void **state)
+{
+    (void)state;
+    /* the subject of a verb in the quote's own sentence, not the cue of the sentence before */
+    EXPECT("Ada Brill said on Monday that the vote was close. In the email, Ivo Rask described the move "
+           "as “a breach of trust.”",
+           {"a breach of trust.", "Ivo Rask"});
+    EXPECT("Ada Brill said the vote was close. Later Ivo Rask repeatedly pronounced the name “Harlow” "
+           "wrongly.",
+           {"Harlow", "Ivo Rask"});
+    /* with no verb of its own before the quote, the sentence before still speaks */
+    EXPECT("Ada Brill said the vote was close. The result, in her words, “a coin toss.”",
+           {"a coin toss.", "Ada Brill"});
+}
+
+static void test_question_exclamation_then_titled_cue(void **state)
+{
+    (void)state;
+    /* a quote ending in ? or ! ends its sentence, yet the cue right after it is its attribution,
+     * also when the speaker has a title or an appositive before the name */
+    EXPECT("“Why do they pay less than you do?” Mrs. Ada Brill asked. Nobody answered.",
+           {"Why do they pay less than you do?", "Ada Brill"});
+    EXPECT("“What a disgrace!” the party leader, Ivo Rask, wrote on Sunday.",
+           {"What a disgrace!", "Ivo Rask"});
+    /* a new sentence that opens with an introductory phrase is not the attribution */
+    EXPECT("“Is this over?” In a series of posts, Mr. Ada Brill wrote about the count.",
+           {"Is this over?", NULL});
+}
+
+static void test_text_reads_after_quote(void **state)
+{
+    (void)state;
+    /* a letter, a sign or a statement "reads" after the quote: its descriptor speaks, not a cue of
+     * the paragraph before */
+    EXPECT("Parents wrote to the board of governors, urging them to act.\n\n“We want better schools,” the "
+           "letter reads. “We will wait.”",
+           {"We want better schools", "letter"}, {"We will wait.", "letter"});
+    EXPECT("“The pier stays open,” read the council notice.", {"The pier stays open", "council notice"});
+}
+
+static void test_colon_lead_in_after_word_or_dash(void **state)
+{
+    (void)state;
+    /* the name right before the colon of a lead-in, after "from", a verb or a dash */
+    EXPECT("What it means for the vote - More from Ivo Rask: “Turnout decides everything.”",
+           {"Turnout decides everything.", "Ivo Rask"});
+    EXPECT("The polls did predict the result - HarbourPoll: “The lead was real.”",
+           {"The lead was real.", "HarbourPoll"});
+    EXPECT("The surge does not surprise pollster Ada Brill: “Unknown candidates often rise.”",
+           {"Unknown candidates often rise.", "Ada Brill"});
+    /* not the object of another preposition */
+    st_quotes q;
+    extract("The notice went out in a letter to Harbour News: “We are closing.”", &q);
+    assert_int_equal(q.n, 1);
+    assert_true(!q.items[0].speaker || strcmp(q.items[0].speaker, "Harbour News") != 0);
+    st_quotes_free(&q);
+}
+
+static void test_dash_line_under_quote(void **state)
+{
+    (void)state;
+    /* a paragraph that is only a dash and a name under a quote names its speaker */
+    EXPECT("“We will build the bridge.”\n\n— Mayor Ivo Rask, at the town meeting\n\n“Not with my money.”\n\n"
+           "- Ada Brill.\n\nThe vote is in May.",
+           {"We will build the bridge.", "Ivo Rask"}, {"Not with my money.", "Ada Brill"});
+    /* a dash paragraph that goes on as text, or a quote that does not end its paragraph: no speaker */
+    EXPECT("“We will build the bridge.”\n\n- Ivo Rask and the council then voted on the budget for the "
+           "harbour and the roads and the schools of the whole district.",
+           {"We will build the bridge.", NULL});
+}
+
+static void test_name_in_intro_phrase_not_appositive(void **state)
+{
+    (void)state;
+    /* a name inside an introductory phrase before a descriptor subject is not its appositive */
+    EXPECT("In an interview with host Ida Voss, the mayor stated that the plan was “dead”.",
+           {"dead", "mayor"});
+    EXPECT("As for Mr. Bo Kim, the staff letter noted that he was “not suited”.",
+           {"not suited", "staff letter"});
+    /* a name before its descriptor is */
+    EXPECT("Oren Pike, the campaign manager, said the plan was “dead”.", {"dead", "Oren Pike"});
+}
+
+static void test_descriptor_unlisted_verb_after_quote(void **state)
+{
+    (void)state;
+    /* a descriptor and an unlisted verb right after the quote */
+    EXPECT("“Let me help you out,” the vice-presidential nominee riffed on the answer.",
+           {"Let me help you out", "vice-presidential nominee"});
+    /* after an embedded quote the phrase after it is no speaker */
+    EXPECT("Ivo Rask says no one is “on pace to win,” the number needed to clinch it.",
+           {"on pace to win", "Ivo Rask"});
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--shared") == 0) {
@@ -954,6 +1088,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_later_cue_in_another_clause),
         cmocka_unit_test(test_colon_lead_in_paragraph),
         cmocka_unit_test(test_participles_and_descriptors),
+        cmocka_unit_test(test_reported_clause_outer_cue),
+        cmocka_unit_test(test_inverted_cue_after_phrase),
+        cmocka_unit_test(test_inverted_cue_name_of_org),
+        cmocka_unit_test(test_own_sentence_verb_before_context),
+        cmocka_unit_test(test_question_exclamation_then_titled_cue),
+        cmocka_unit_test(test_text_reads_after_quote),
+        cmocka_unit_test(test_colon_lead_in_after_word_or_dash),
+        cmocka_unit_test(test_dash_line_under_quote),
+        cmocka_unit_test(test_name_in_intro_phrase_not_appositive),
+        cmocka_unit_test(test_descriptor_unlisted_verb_after_quote),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);
 }

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "quotes_int.h"
 
@@ -127,6 +130,71 @@ int q_is_lower_u(int32_t cp)
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z';
     return utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+/* ---------------------------------------------------------------- byte-class blocks */
+
+enum { M_ALNUM, M_DIGIT, M_UPPER, M_SPACE, M_NL, M_PLAIN, M_N };
+
+#if defined(__SSE2__)
+/* x in [lo, lo + n), unsigned, for each byte of v. */
+static __m128i in_range(__m128i v, char lo, int n)
+{
+    __m128i biased = _mm_add_epi8(_mm_sub_epi8(v, _mm_set1_epi8(lo)), _mm_set1_epi8((char)0x80));
+    return _mm_cmplt_epi8(biased, _mm_set1_epi8((char)(0x80 + n)));
+}
+
+/* The M_* masks of the 16 bytes at u (all readable): bit k for u[k]. */
+static void block16(const unsigned char *u, unsigned m[M_N])
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
+    __m128i digit = in_range(v, '0', 10);
+    __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+    __m128i sp = _mm_or_si128(in_range(v, '\t', 5), _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    __m128i nl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    __m128i mark = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+    m[M_ALNUM] = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
+    m[M_DIGIT] = (unsigned)_mm_movemask_epi8(digit);
+    m[M_UPPER] = (unsigned)_mm_movemask_epi8(in_range(v, 'A', 26));
+    m[M_SPACE] = (unsigned)_mm_movemask_epi8(sp);
+    m[M_NL] = (unsigned)_mm_movemask_epi8(nl);
+    m[M_PLAIN] = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(mark, v)) & 0xFFFF; /* or v: the high bit */
+}
+#endif
+
+void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t base = pos & ~(size_t)63;
+    uint64_t m[M_N] = {0};
+    size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
+#if defined(__SSE2__)
+    for (; k + 16 <= n; k += 16) {
+        unsigned m16[M_N];
+        block16(u + base + k, m16);
+        for (int i = 0; i < M_N; i++)
+            m[i] |= (uint64_t)m16[i] << k;
+    }
+#endif
+    for (; k < n; k++) {
+        unsigned char c = u[base + k];
+        unsigned cl = c < 0x80 ? q_ascii[c] : 0;
+        m[M_ALNUM] |= (uint64_t)((cl & QA_ALNUM) != 0) << k;
+        m[M_DIGIT] |= (uint64_t)(c >= '0' && c <= '9') << k;
+        m[M_UPPER] |= (uint64_t)((cl & QA_UPPER) != 0) << k;
+        m[M_SPACE] |= (uint64_t)((cl & QA_SPACE) != 0) << k;
+        m[M_NL] |= (uint64_t)(c == '\n' || c == '\r') << k;
+        m[M_PLAIN] |= (uint64_t)(c < 0x80 && !(cl & QA_MARK)) << k;
+    }
+    b->base = base;
+    b->alnum = m[M_ALNUM];
+    b->digit = m[M_DIGIT];
+    b->upper = m[M_UPPER];
+    b->space = m[M_SPACE];
+    b->nl = m[M_NL];
+    b->plain = m[M_PLAIN];
 }
 
 /* ---------------------------------------------------------------- marks */
@@ -414,16 +482,6 @@ static int later_single_closer(const char *s, size_t pos, size_t pend)
     return 0;
 }
 
-/* The bytes the pairing scan must look at: the ASCII marks " ' ` and every non-ASCII byte. */
-#define STOP16(b) (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b)
-static const unsigned char scan_stop[256] = {
-    STOP16(0), STOP16(0), 0,         0,         1,         0,         0,         0,         0,        1,
-    0,         0,         0,         0,         0,         0,         0,         0, /* " ' */
-    STOP16(0), STOP16(0), STOP16(0), 1,         0,         0,         0,         0,         0,        0,
-    0,         0,         0,         0,         0,         0,         0,         0,         0, /* ` */
-    STOP16(0), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1)};
-#undef STOP16
-
 /* Scans paragraph pi from byte `from` with state ss; on return ss holds the quote that continues
  * into the next paragraph (depth 0 when none). Single openers in sk are ignored at depth 0. *restart
  * receives 1 + the offset of an unclosed depth-0 single opener that should be skipped in a rescan
@@ -436,10 +494,10 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
     size_t pos = from;
     int32_t prev; /* the code point before the current mark, 0 at the paragraph start */
     st_status rc = ST_OK;
+    qblock blk = {SIZE_MAX, 0, 0, 0, 0, 0, 0};
     *restart = 0;
     while (pos < pend) {
-        while (pos < pend && !scan_stop[(unsigned char)s[pos]])
-            pos++; /* fast path: ASCII other than a mark */
+        pos = q_run_end(&blk, s, ctx->len, pos, pend, QB_PLAIN); /* fast path: ASCII other than a mark */
         if (pos >= pend)
             break;
         size_t mpos = pos;
@@ -748,13 +806,20 @@ static char *quote_text(const qctx *ctx, const rawq *q, size_t *out_len)
     return t;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+/* A hash of s[0..n) mixed into h, eight bytes a step (only to spread the duplicate table: equal
+ * quotes are then compared in full). */
+static uint64_t mix_bytes(uint64_t h, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
     }
-    return h;
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ^ n;
 }
 
 static int same_quote(const st_quote *a, const st_quote *b)
@@ -829,9 +894,9 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         o->method = o->speaker ? q->method : ST_SPEAKER_NONE;
         o->partial = q->partial;
         o->unclosed = q->unclosed;
-        uint64_t h = fnv1a(14695981039346656037ULL, o->text, o->text_len);
+        uint64_t h = mix_bytes(14695981039346656037ULL, o->text, o->text_len);
         if (o->speaker)
-            h = fnv1a(h, o->speaker, strlen(o->speaker));
+            h = mix_bytes(h, o->speaker, strlen(o->speaker));
         size_t slot = (size_t)h & (hcap - 1);
         int dup = 0;
         while (seen[slot]) {

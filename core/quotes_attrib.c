@@ -61,18 +61,10 @@ typedef struct qentity {
  * generated table. */
 static uint32_t lex_lookup(const char *s, size_t len)
 {
-    unsigned char buf[LEX_MAXLEN];
     if (len == 0 || len > LEX_MAXLEN)
         return 0;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch - 'A' + 'a');
-        buf[i] = ch;
-        h = (h ^ ch) * 16777619u;
-    }
-    for (uint32_t slot = h & (LEX_SLOTS - 1);; slot = (slot + 1) & (LEX_SLOTS - 1)) {
+    for (uint32_t slot = lex_hash((const unsigned char *)s, len) & (LEX_SLOTS - 1);;
+         slot = (slot + 1) & (LEX_SLOTS - 1)) {
         unsigned k = lex_slot[slot];
         if (!k)
             return 0;
@@ -80,8 +72,14 @@ static uint32_t lex_lookup(const char *s, size_t len)
         if (e->n != len)
             continue;
         size_t i = 0;
-        while (i < len && (unsigned char)e->w[i] == buf[i])
+        while (i < len) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (unsigned char)(ch - 'A' + 'a');
+            if ((unsigned char)e->w[i] != ch)
+                break;
             i++;
+        }
         if (i == len)
             return e->mask;
     }
@@ -175,37 +173,62 @@ static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int
 static st_status tokenize(qctx *c)
 {
     const char *s = c->s;
-    size_t len = c->len, pos = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = c->len, pos = 0; /* pos is never address-taken: it stays in a register */
     int newpara = 1;
     /* news text has about one token per five bytes: one allocation for most articles */
     if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
         return ST_ERR_NOMEM;
+    qblock blk = {SIZE_MAX, 0, 0, 0, 0, 0, 0};
     while (pos < len) {
         size_t a = pos;
-        int32_t cp = q_next(s, len, &pos);
-        if (q_is_space(cp)) {
-            if (cp == '\n' || cp == '\r')
-                newpara = 1;
-            continue;
+        int32_t cp;
+        if (u[pos] < 0x80) {
+            if (u[pos] == ' ' && pos + 1 < len && (u[pos + 1] >= 0x80 || !(q_ascii[u[pos + 1]] & QA_SPACE))) {
+                pos++; /* one space, the most common run */
+                continue;
+            }
+            if (q_ascii[u[pos]] & QA_SPACE) { /* a run of ASCII spaces at once */
+                pos = q_run_end(&blk, s, len, pos, len, QB_SPACE);
+                for (size_t b = a; b < pos && !newpara; b = (b | 63) + 1) {
+                    q_block_at(&blk, s, len, b);
+                    size_t e = pos - (b & ~(size_t)63) < 64 ? pos - (b & ~(size_t)63) : 64;
+                    uint64_t in =
+                        (e == 64 ? ~(uint64_t)0 : ((uint64_t)1 << e) - 1) & ~(((uint64_t)1 << (b & 63)) - 1);
+                    newpara = (blk.nl & in) != 0;
+                }
+                continue;
+            }
+            cp = (int32_t)u[pos++];
+        } else {
+            size_t p = pos;
+            cp = q_next_u(s, len, &p);
+            pos = p;
+            if (q_is_space_u(cp))
+                continue;
         }
         uint16_t fl = newpara ? TK_PARA : 0;
         newpara = 0;
         if (q_is_alnum(cp)) {
             /* the run first; letters and capitals are counted afterwards, and only for a word
              * that does not start in lowercase (only those can be TK_ALLCAP) */
+            int ascii = cp < 0x80; /* the word is all ASCII so far */
             for (;;) {
-                while (pos < len && (unsigned char)s[pos] < 0x80 &&
-                       (q_ascii[(unsigned char)s[pos]] & QA_ALNUM))
-                    pos++; /* ASCII fast path */
+                pos = q_run_end(&blk, s, len, pos, len, QB_ALNUM); /* ASCII fast path */
                 if (pos >= len)
                     break;
-                unsigned char byte = (unsigned char)s[pos];
+                unsigned char byte = u[pos];
                 size_t p = pos, p2;
                 if (byte < 0x80) {
                     if (!(byte == '\'' || byte == '-' || byte == '.' || byte == '&') || pos + 1 >= len)
                         break;
-                    p2 = pos + 1;
-                    int32_t n2 = q_next(s, len, &p2);
+                    int32_t n2;
+                    if (u[pos + 1] < 0x80) {
+                        n2 = (int32_t)u[pos + 1];
+                    } else {
+                        p2 = pos + 1;
+                        n2 = q_next_u(s, len, &p2);
+                    }
                     if (!q_is_alnum(n2))
                         break;
                     if (byte == '.' && !q_is_upper(n2)) {
@@ -219,6 +242,7 @@ static st_status tokenize(qctx *c)
                 int32_t nx = q_next_u(s, len, &p);
                 if (q_is_alnum(nx)) {
                     pos = p;
+                    ascii = 0;
                     continue;
                 }
                 if (!is_apos(nx) || p >= len)
@@ -227,28 +251,52 @@ static st_status tokenize(qctx *c)
                 if (!q_is_alnum(q_next(s, len, &p2)))
                     break;
                 pos = p;
+                ascii = 0;
             }
             int letters = 0, uppers = 0;
-            if (!q_is_lower(cp)) {
-                for (size_t p = a; p < pos;) {
-                    int32_t x = q_next(s, pos, &p);
-                    if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
-                        letters++;
-                        uppers += q_is_upper(x) != 0;
+            int32_t first = cp, second = 0, third = 0, last, before_last = 0;
+            if (ascii) {
+                /* the same answers as the decoding branch below, read from the bytes */
+                if ((a & ~(size_t)63) == blk.base && ((pos - 1) & ~(size_t)63) == blk.base) {
+                    /* in one block: from its masks (a word that starts in lowercase has a letter
+                     * that is not a capital, so it is not all capitals either way) */
+                    size_t n = pos - a;
+                    uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << (a & 63);
+                    uint64_t lt = blk.alnum & ~blk.digit & in;
+                    letters = (lt & (lt - 1)) != 0 ? 2 : (lt != 0); /* 2: two or more */
+                    uppers = (lt & ~blk.upper) ? 0 : letters;
+                } else if (!(q_ascii[cp] & QA_LOWER)) {
+                    for (size_t p = a; p < pos; p++) {
+                        unsigned cl = q_ascii[u[p]];
+                        if ((cl & QA_ALNUM) && !(u[p] >= '0' && u[p] <= '9')) {
+                            letters++;
+                            uppers += (cl & QA_UPPER) != 0;
+                        }
                     }
                 }
-            }
-            int32_t first = cp, second = 0, third = 0;
-            {
+                if (a + 1 < pos)
+                    second = (int32_t)u[a + 1];
+                if (a + 2 < pos)
+                    third = (int32_t)u[a + 2];
+                last = (int32_t)u[pos - 1];
+                if (pos - 1 > a)
+                    before_last = (int32_t)u[pos - 2];
+            } else {
+                if (!q_is_lower(cp)) {
+                    for (size_t p = a; p < pos;) {
+                        int32_t x = q_next(s, pos, &p);
+                        if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
+                            letters++;
+                            uppers += q_is_upper(x) != 0;
+                        }
+                    }
+                }
                 size_t p = a;
                 (void)q_next(s, pos, &p);
                 if (p < pos)
                     second = q_next(s, pos, &p);
                 if (p < pos)
                     third = q_next(s, pos, &p);
-            }
-            int32_t last, before_last = 0;
-            {
                 size_t st;
                 last = q_prev(s, pos, &st);
                 if (st > a)
@@ -314,15 +362,17 @@ static st_status tokenize(qctx *c)
 /* First token whose start is >= byte. */
 static size_t tok_at(const qctx *c, size_t byte)
 {
-    size_t lo = 0, hi = c->ntok;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->tok[mid].start < byte)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* branch-free lower bound: the halving step is a conditional move, not a jump */
+    const qtok *b = c->tok;
+    size_t n = c->ntok;
+    if (n == 0)
+        return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half].start < byte ? b + half : b;
+        n -= half;
     }
-    return lo;
+    return (size_t)(b - c->tok) + (b->start < byte);
 }
 
 /* ---------------------------------------------------------------- names */

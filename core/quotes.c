@@ -134,33 +134,22 @@ int q_is_lower_u(int32_t cp)
 
 /* ---------------------------------------------------------------- byte-class blocks */
 
-enum { M_ALNUM, M_DIGIT, M_UPPER, M_SPACE, M_NL, M_PLAIN, M_N };
-
 #if defined(__SSE2__)
 /* x in [lo, lo + n), unsigned, for each byte of v. */
-static __m128i in_range(__m128i v, char lo, int n)
+static inline __m128i in_range(__m128i v, char lo, int n)
 {
     __m128i biased = _mm_add_epi8(_mm_sub_epi8(v, _mm_set1_epi8(lo)), _mm_set1_epi8((char)0x80));
     return _mm_cmplt_epi8(biased, _mm_set1_epi8((char)(0x80 + n)));
 }
 
-/* The M_* masks of the 16 bytes at u (all readable): bit k for u[k]. */
-static void block16(const unsigned char *u, unsigned m[M_N])
+static inline __m128i eq(__m128i v, char c)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)u);
-    __m128i digit = in_range(v, '0', 10);
-    __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
-    __m128i sp = _mm_or_si128(in_range(v, '\t', 5), _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-    __m128i nl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-    __m128i mark = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))),
-        _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
-    m[M_ALNUM] = (unsigned)_mm_movemask_epi8(_mm_or_si128(alpha, digit));
-    m[M_DIGIT] = (unsigned)_mm_movemask_epi8(digit);
-    m[M_UPPER] = (unsigned)_mm_movemask_epi8(in_range(v, 'A', 26));
-    m[M_SPACE] = (unsigned)_mm_movemask_epi8(sp);
-    m[M_NL] = (unsigned)_mm_movemask_epi8(nl);
-    m[M_PLAIN] = ~(unsigned)_mm_movemask_epi8(_mm_or_si128(mark, v)) & 0xFFFF; /* or v: the high bit */
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+}
+
+static inline uint64_t bits16(__m128i m, unsigned k)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << k;
 }
 #endif
 
@@ -168,33 +157,306 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t base = pos & ~(size_t)63;
-    uint64_t m[M_N] = {0};
+    uint64_t alnum = 0, digit = 0, upper = 0, apos = 0, space = 0, nl = 0, plain = 0, join = 0, dot = 0;
     size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
 #if defined(__SSE2__)
-    for (; k + 16 <= n; k += 16) {
-        unsigned m16[M_N];
-        block16(u + base + k, m16);
-        for (int i = 0; i < M_N; i++)
-            m[i] |= (uint64_t)m16[i] << k;
+    unsigned char pad[64]; /* the last, short block: copied, then the bits past its end dropped */
+    const unsigned char *src = u + base;
+    if (n < 64) {
+        memset(pad, 0, sizeof pad);
+        if (n)
+            memcpy(pad, u + base, n);
+        src = pad;
     }
-#endif
+    for (; k < 64; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + k));
+        unsigned sh = (unsigned)k;
+        __m128i dg = in_range(v, '0', 10), dt = eq(v, '.'), ap = eq(v, '\'');
+        alnum |= bits16(_mm_or_si128(dg, in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26)), sh);
+        digit |= bits16(dg, sh);
+        upper |= bits16(in_range(v, 'A', 26), sh);
+        apos |= bits16(ap, sh);
+        space |= bits16(_mm_or_si128(in_range(v, '\t', 5), eq(v, ' ')), sh);
+        nl |= bits16(_mm_or_si128(eq(v, '\n'), eq(v, '\r')), sh);
+        /* or v: its high bit, the bytes >= 0x80 */
+        plain |= (uint64_t)(~(unsigned)_mm_movemask_epi8(
+                                _mm_or_si128(_mm_or_si128(eq(v, '"'), ap), _mm_or_si128(eq(v, '`'), v))) &
+                            0xFFFFu)
+                 << sh;
+        join |= bits16(_mm_or_si128(_mm_or_si128(dt, ap), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
+        dot |= bits16(dt, sh);
+    }
+    if (n < 64) {
+        uint64_t valid = ((uint64_t)1 << n) - 1;
+        alnum &= valid;
+        digit &= valid;
+        upper &= valid;
+        apos &= valid;
+        space &= valid;
+        nl &= valid;
+        plain &= valid;
+        join &= valid;
+        dot &= valid;
+    }
+#else
     for (; k < n; k++) {
         unsigned char c = u[base + k];
         unsigned cl = c < 0x80 ? q_ascii[c] : 0;
-        m[M_ALNUM] |= (uint64_t)((cl & QA_ALNUM) != 0) << k;
-        m[M_DIGIT] |= (uint64_t)(c >= '0' && c <= '9') << k;
-        m[M_UPPER] |= (uint64_t)((cl & QA_UPPER) != 0) << k;
-        m[M_SPACE] |= (uint64_t)((cl & QA_SPACE) != 0) << k;
-        m[M_NL] |= (uint64_t)(c == '\n' || c == '\r') << k;
-        m[M_PLAIN] |= (uint64_t)(c < 0x80 && !(cl & QA_MARK)) << k;
+        alnum |= (uint64_t)((cl & QA_ALNUM) != 0) << k;
+        digit |= (uint64_t)(c >= '0' && c <= '9') << k;
+        upper |= (uint64_t)((cl & QA_UPPER) != 0) << k;
+        apos |= (uint64_t)(c == '\'') << k;
+        space |= (uint64_t)((cl & QA_SPACE) != 0) << k;
+        nl |= (uint64_t)(c == '\n' || c == '\r') << k;
+        plain |= (uint64_t)(c < 0x80 && !(cl & QA_MARK)) << k;
+        join |= (uint64_t)(c == '\'' || c == '-' || c == '.' || c == '&') << k;
+        dot |= (uint64_t)(c == '.') << k;
+    }
+#endif
+    /* the joiners a word runs through: the bytes on each side, across the block's edges too */
+    uint64_t a_prev = alnum << 1, a_next = alnum >> 1, u_prev = upper << 1, u_next = upper >> 1;
+    if (base > 0 && base <= len && u[base - 1] < 0x80) {
+        a_prev |= (q_ascii[u[base - 1]] & QA_ALNUM) != 0;
+        u_prev |= (q_ascii[u[base - 1]] & QA_UPPER) != 0;
+    }
+    if (base + 64 < len && u[base + 64] < 0x80) {
+        a_next |= (uint64_t)((q_ascii[u[base + 64]] & QA_ALNUM) != 0) << 63;
+        u_next |= (uint64_t)((q_ascii[u[base + 64]] & QA_UPPER) != 0) << 63;
     }
     b->base = base;
-    b->alnum = m[M_ALNUM];
-    b->digit = m[M_DIGIT];
-    b->upper = m[M_UPPER];
-    b->space = m[M_SPACE];
-    b->nl = m[M_NL];
-    b->plain = m[M_PLAIN];
+    b->alnum = alnum;
+    b->digit = digit;
+    b->upper = upper;
+    b->apos = apos;
+    b->space = space;
+    b->nl = nl;
+    b->plain = plain;
+    b->word = alnum | (join & a_prev & a_next & (~dot | u_prev | u_next));
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static int is_apos(int32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC;
+}
+
+static int is_dash(int32_t cp)
+{
+    return cp == '-' || (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212;
+}
+
+static int is_qmark(int32_t cp)
+{
+    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB ||
+           cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
+}
+
+static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
+{
+    if (c->ntok == c->cap_tok && q_grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
+        return ST_ERR_NOMEM;
+    qtok *t = &c->tok[c->ntok++];
+    t->start = a;
+    t->end = b;
+    t->flags = flags;
+    t->cp = cp;
+    t->sent = 0;
+    t->lex = (flags & TK_WORD) ? Q_LEX_UNSET : 0;
+    return ST_OK;
+}
+
+/* The end of the word that starts at byte pos (its first code point already read): letters and
+ * digits, and an apostrophe, hyphen, dot or ampersand between two of them (a dot only next to a
+ * capital: U.S., J.K., but not "end.Next"). Decodes every code point: the general case. */
+static size_t word_end_slow(const char *s, size_t len, size_t pos)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (;;) {
+        while (pos < len && u[pos] < 0x80 && (q_ascii[u[pos]] & QA_ALNUM))
+            pos++;
+        if (pos >= len)
+            break;
+        unsigned char byte = u[pos];
+        size_t p = pos, p2;
+        if (byte < 0x80) {
+            if (!(byte == '\'' || byte == '-' || byte == '.' || byte == '&') || pos + 1 >= len)
+                break;
+            p2 = pos + 1;
+            int32_t n2 = q_next(s, len, &p2);
+            if (!q_is_alnum(n2))
+                break;
+            if (byte == '.' && !q_is_upper(n2)) {
+                size_t st;
+                if (!q_is_upper(q_prev(s, pos, &st)))
+                    break;
+            }
+            pos++; /* the joiner; the alphanumeric after it is read next */
+            continue;
+        }
+        int32_t nx = q_next_u(s, len, &p);
+        if (q_is_alnum(nx)) {
+            pos = p;
+            continue;
+        }
+        if (!is_apos(nx) || p >= len)
+            break;
+        p2 = p;
+        if (!q_is_alnum(q_next(s, len, &p2)))
+            break;
+        pos = p;
+    }
+    return pos;
+}
+
+/* TK_DIGIT, TK_CAP, TK_ALLCAP and TK_POSS of the word s[a..e) that starts with code point first. */
+static uint16_t word_flags_slow(const char *s, size_t a, size_t e, int32_t first)
+{
+    int letters = 0, uppers = 0;
+    if (!q_is_lower(first)) {
+        for (size_t p = a; p < e;) {
+            int32_t x = q_next(s, e, &p);
+            if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
+                letters++;
+                uppers += q_is_upper(x) != 0;
+            }
+        }
+    }
+    int32_t second = 0, third = 0, last, before_last = 0;
+    size_t p = a, st;
+    (void)q_next(s, e, &p);
+    if (p < e)
+        second = q_next(s, e, &p);
+    if (p < e)
+        third = q_next(s, e, &p);
+    last = q_prev(s, e, &st);
+    if (st > a)
+        before_last = q_prev(s, st, &st);
+    uint16_t fl = 0;
+    if (first >= '0' && first <= '9')
+        fl |= TK_DIGIT;
+    if (q_is_upper(first) && !(is_apos(second) && q_is_lower(third)))
+        fl |= TK_CAP;
+    if (letters >= 2 && uppers == letters)
+        fl |= TK_ALLCAP;
+    if ((last == 's' || last == 'S') && is_apos(before_last))
+        fl |= TK_POSS;
+    return fl;
+}
+
+/* The same flags for an all-ASCII word s[a..e) that lies in block b: from its masks and bytes. */
+static inline uint16_t word_flags_ascii(const unsigned char *u, size_t a, size_t e, const qblock *b)
+{
+    assert(b->base == (a & ~(size_t)63) && b->base == ((e - 1) & ~(size_t)63));
+    /* arithmetic, not branches: whether a word is capitalised is what a branch predictor cannot
+     * guess */
+    size_t n = e - a;
+    unsigned off = (unsigned)(a & 63);
+    uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << off;
+    uint64_t lt = b->alnum & ~b->digit & in; /* the letters */
+    uint64_t lower = lt & ~b->upper;
+    /* an apostrophe then a lowercase letter, both in the word: bit k for the apostrophe at k */
+    uint64_t elision = ((b->apos & in) & (lower >> 1)) >> off;
+    unsigned cap = (unsigned)((b->upper >> off) & 1) & (unsigned)!((elision >> 1) & 1);
+    unsigned allcap = ((lt & (lt - 1)) != 0) & (lower == 0); /* two letters or more, all capitals */
+    unsigned poss = (n > 1) & ((u[e - 1] | 0x20) == 's') & (u[e - 1 - (n > 1)] == '\'');
+    return (uint16_t)(((b->digit >> off) & 1) * TK_DIGIT | cap * TK_CAP | allcap * TK_ALLCAP |
+                      poss * TK_POSS);
+}
+
+/* The ASCII punctuation flags of each byte < 0x80 (TK_QMARK, TK_DASH). */
+static uint16_t punct_flags(unsigned char c)
+{
+    return (uint16_t)((c == '"' || c == '\'' ? TK_QMARK : 0) | (c == '-' ? TK_DASH : 0));
+}
+
+st_status q_scan_tokens(qctx *c)
+{
+    const char *s = c->s;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = c->len, pos = 0;
+    int newpara = 1;
+    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* news text has about one token per five bytes: one allocation for most articles */
+    if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
+        return ST_ERR_NOMEM;
+    while (pos < len) {
+        q_block_at(&b, s, len, pos);
+        unsigned off = (unsigned)(pos & 63);
+        if ((b.space >> off) & 1) { /* a run of ASCII spaces: does it hold a line end? */
+            uint64_t rest = ~(b.space >> off);
+            if (rest && q_ctz64(rest) < 64 - off) { /* the run ends in this block */
+                unsigned n = q_ctz64(rest);
+                newpara |= ((b.nl >> off) & (((uint64_t)1 << n) - 1)) != 0;
+                pos += n;
+                continue;
+            }
+            size_t e = q_run_end(&b, s, len, pos, len, QB_SPACE);
+            for (size_t k = pos; k < e && !newpara; k = (k | 63) + 1) {
+                q_block_at(&b, s, len, k);
+                size_t bend = (k | 63) + 1 < e ? (k | 63) + 1 : e;
+                size_t n = bend - k;
+                uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << (k & 63);
+                newpara = (b.nl & in) != 0;
+            }
+            pos = e;
+            continue;
+        }
+        size_t a = pos;
+        uint16_t fl = newpara ? TK_PARA : 0;
+        unsigned char ch = u[pos];
+        if (ch < 0x80 && ((b.alnum >> off) & 1)) {
+            qblock wb = b; /* the word's first block, kept for its flags */
+            size_t e = q_run_end(&b, s, len, pos, len, QB_WORD);
+            /* the masks see ASCII only: a word that runs into other bytes takes the general path */
+            int slow = e < len &&
+                       (u[e] >= 0x80 || ((q_ascii[u[e]] & QA_ALNUM) == 0 && e + 1 < len && u[e + 1] >= 0x80 &&
+                                         (u[e] == '\'' || u[e] == '-' || u[e] == '.' || u[e] == '&')));
+            if (!slow) {
+                if (((e - 1) & ~(size_t)63) == wb.base)
+                    fl |= word_flags_ascii(u, a, e, &wb);
+                else
+                    fl |= word_flags_slow(s, a, e, (int32_t)ch);
+            } else {
+                e = word_end_slow(s, len, a + 1);
+                fl |= word_flags_slow(s, a, e, (int32_t)ch);
+            }
+            newpara = 0;
+            if (add_tok(c, a, e, fl | TK_WORD, 0))
+                return ST_ERR_NOMEM;
+            pos = e;
+            continue;
+        }
+        if (ch < 0x80) { /* ASCII punctuation: one byte */
+            newpara = 0;
+            if (add_tok(c, a, a + 1, fl | TK_PUNCT | punct_flags(ch), (int32_t)ch))
+                return ST_ERR_NOMEM;
+            pos = a + 1;
+            continue;
+        }
+        size_t p = pos;
+        int32_t cp = q_next_u(s, len, &p);
+        pos = p;
+        if (q_is_space_u(cp))
+            continue;
+        newpara = 0;
+        if (q_is_alnum_u(cp)) {
+            size_t e = word_end_slow(s, len, pos);
+            fl |= TK_WORD | word_flags_slow(s, a, e, cp);
+            if (add_tok(c, a, e, fl, 0))
+                return ST_ERR_NOMEM;
+            pos = e;
+            continue;
+        }
+        fl |= TK_PUNCT;
+        if (is_qmark(cp))
+            fl |= TK_QMARK;
+        if (is_dash(cp))
+            fl |= TK_DASH;
+        if (add_tok(c, a, pos, fl, cp))
+            return ST_ERR_NOMEM;
+    }
+    return ST_OK;
 }
 
 /* ---------------------------------------------------------------- marks */
@@ -494,7 +756,7 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
     size_t pos = from;
     int32_t prev; /* the code point before the current mark, 0 at the paragraph start */
     st_status rc = ST_OK;
-    qblock blk = {SIZE_MAX, 0, 0, 0, 0, 0, 0};
+    qblock blk = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0, 0};
     *restart = 0;
     while (pos < pend) {
         pos = q_run_end(&blk, s, ctx->len, pos, pend, QB_PLAIN); /* fast path: ASCII other than a mark */

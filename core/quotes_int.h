@@ -158,9 +158,12 @@ typedef struct qblock {
     uint64_t alnum; /* ASCII letters and digits */
     uint64_t digit; /* 0-9 */
     uint64_t upper; /* A-Z */
+    uint64_t apos;  /* ' */
     uint64_t space; /* ASCII space and \t-\r */
     uint64_t nl;    /* \n and \r */
     uint64_t plain; /* the bytes the mark pairer skips: ASCII other than " ' ` */
+    uint64_t word;  /* alnum, and the joiners ' - . & that an ASCII word runs through (an ASCII
+                       letter or digit on each side; a dot also needs a capital beside it) */
 } qblock;
 
 /* Fills b for the block of s[0..len) that holds byte pos (pos may equal len). */
@@ -188,9 +191,9 @@ static inline unsigned q_ctz64(uint64_t m)
 #endif
 }
 
-enum { QB_ALNUM, QB_SPACE, QB_PLAIN };
+enum { QB_ALNUM, QB_SPACE, QB_PLAIN, QB_WORD };
 
-/* The end of the run of bytes of class cls (QB_ALNUM, QB_SPACE or QB_PLAIN) that starts at pos, not
+/* The end of the run of bytes of class cls (QB_ALNUM, QB_SPACE, QB_PLAIN or QB_WORD) that starts at pos, not
  * past lim (pos <= lim <= len): the first byte at or after pos outside the class, or lim. Moves b
  * along. */
 static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos, size_t lim, int cls)
@@ -198,7 +201,10 @@ static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos,
     while (pos < lim) {
         q_block_at(b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
-        uint64_t cl = cls == QB_ALNUM ? b->alnum : cls == QB_SPACE ? b->space : b->plain;
+        uint64_t cl = cls == QB_ALNUM   ? b->alnum
+                      : cls == QB_SPACE ? b->space
+                      : cls == QB_PLAIN ? b->plain
+                                        : b->word;
         uint64_t m = ~(cl >> off);
         if (m) {
             unsigned n = q_ctz64(m);
@@ -209,6 +215,14 @@ static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos,
     }
     return lim;
 }
+
+/* qtok.lex of a word before its first lookup (quotes_attrib.c looks words up lazily). */
+#define Q_LEX_UNSET 0x80000000u
+
+/* Cuts ctx->s into ctx->tok: words (letters and digits with inner apostrophes, hyphens, dots and
+ * ampersands) and one-code-point punctuation, with every flag but TK_SENT_END set and sent 0.
+ * Errors: ST_ERR_NOMEM. */
+Q_PRIVATE st_status q_scan_tokens(qctx *ctx);
 
 /* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
 Q_PRIVATE st_status q_attribute(qctx *ctx);

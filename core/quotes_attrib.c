@@ -435,13 +435,13 @@ static st_status collect_names(qctx *c)
     size_t qi = 0, lim_qi = (size_t)-1, lim = 0;
     size_t i = 0;
     while (i < c->ntok) {
-        while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
-            qi++;
-        if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
+        if (!is_cap(c, i)) { /* most tokens: only a capital needs the quote test below */
             i++;
             continue;
         }
-        if (!is_cap(c, i)) {
+        while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
+            qi++;
+        if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
             i++;
             continue;
         }
@@ -1403,12 +1403,11 @@ st_status q_attribute(qctx *c)
         return rc;
     if ((rc = collect_names(c)) != ST_OK)
         return rc;
+    const rawq *prev = NULL; /* the last kept quote: a dropped title or scare quote is text */
     for (size_t qi = 0; qi < c->nq; qi++) {
         rawq *q = &c->q[qi];
-        const rawq *prev = NULL; /* the last kept quote: a dropped title or scare quote is text */
-        for (size_t k = qi; k > 0 && !prev; k--)
-            if (!c->q[k - 1].dropped)
-                prev = &c->q[k - 1];
+        if (qi > 0 && !c->q[qi - 1].dropped) /* kept for good: only quote qi's own pass drops it */
+            prev = &c->q[qi - 1];
         const rawq *next = qi + 1 < c->nq ? &c->q[qi + 1] : NULL;
         size_t p0 = c->para[q->para0].start;
         size_t lo_b = p0;
@@ -1503,14 +1502,8 @@ st_status q_attribute(qctx *c)
             while (pj > 0 && c->para[pj - 1].start == c->para[pj - 1].end)
                 pj--;
             const rawq *pq = NULL;
-            for (size_t k = qi; k > 0; k--) {
-                const rawq *cand = &c->q[k - 1];
-                if (cand->dropped)
-                    continue;
-                if (cand->para1 + 1 == pj || (pj > 0 && cand->para1 == pj - 1))
-                    pq = cand;
-                break;
-            }
+            if (prev && (prev->para1 + 1 == pj || (pj > 0 && prev->para1 == pj - 1)))
+                pq = prev;
             if (pq && pq->speaker) {
                 size_t s_end = c->para[pq->para1].end;
                 size_t n_end = 0;

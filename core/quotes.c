@@ -157,10 +157,10 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t base = pos & ~(size_t)63;
-    uint64_t alnum = 0, digit = 0, upper = 0, apos = 0, space = 0, nl = 0, plain = 0, join = 0, dot = 0;
+    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0;
     size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
 #if defined(__SSE2__)
-    unsigned char pad[64]; /* the last, short block: copied, then the bits past its end dropped */
+    unsigned char pad[64]; /* the last, short block, padded with zero bytes: they are in no class */
     const unsigned char *src = u + base;
     if (n < 64) {
         memset(pad, 0, sizeof pad);
@@ -171,44 +171,24 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
     for (; k < 64; k += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + k));
         unsigned sh = (unsigned)k;
-        __m128i dg = in_range(v, '0', 10), dt = eq(v, '.'), ap = eq(v, '\'');
-        alnum |= bits16(_mm_or_si128(dg, in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26)), sh);
-        digit |= bits16(dg, sh);
+        __m128i al = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26), dt = eq(v, '.');
+        alpha |= bits16(al, sh);
+        alnum |= bits16(_mm_or_si128(al, in_range(v, '0', 10)), sh);
         upper |= bits16(in_range(v, 'A', 26), sh);
-        apos |= bits16(ap, sh);
         space |= bits16(_mm_or_si128(in_range(v, '\t', 5), eq(v, ' ')), sh);
         nl |= bits16(_mm_or_si128(eq(v, '\n'), eq(v, '\r')), sh);
-        /* or v: its high bit, the bytes >= 0x80 */
-        plain |= (uint64_t)(~(unsigned)_mm_movemask_epi8(
-                                _mm_or_si128(_mm_or_si128(eq(v, '"'), ap), _mm_or_si128(eq(v, '`'), v))) &
-                            0xFFFFu)
-                 << sh;
-        join |= bits16(_mm_or_si128(_mm_or_si128(dt, ap), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
+        join |= bits16(_mm_or_si128(_mm_or_si128(dt, eq(v, '\'')), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
         dot |= bits16(dt, sh);
-    }
-    if (n < 64) {
-        uint64_t valid = ((uint64_t)1 << n) - 1;
-        alnum &= valid;
-        digit &= valid;
-        upper &= valid;
-        apos &= valid;
-        space &= valid;
-        nl &= valid;
-        plain &= valid;
-        join &= valid;
-        dot &= valid;
     }
 #else
     for (; k < n; k++) {
         unsigned char c = u[base + k];
         unsigned cl = c < 0x80 ? q_ascii[c] : 0;
         alnum |= (uint64_t)((cl & QA_ALNUM) != 0) << k;
-        digit |= (uint64_t)(c >= '0' && c <= '9') << k;
+        alpha |= (uint64_t)((cl & QA_ALNUM) && !(c >= '0' && c <= '9')) << k;
         upper |= (uint64_t)((cl & QA_UPPER) != 0) << k;
-        apos |= (uint64_t)(c == '\'') << k;
         space |= (uint64_t)((cl & QA_SPACE) != 0) << k;
         nl |= (uint64_t)(c == '\n' || c == '\r') << k;
-        plain |= (uint64_t)(c < 0x80 && !(cl & QA_MARK)) << k;
         join |= (uint64_t)(c == '\'' || c == '-' || c == '.' || c == '&') << k;
         dot |= (uint64_t)(c == '.') << k;
     }
@@ -225,13 +205,32 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
     }
     b->base = base;
     b->alnum = alnum;
-    b->digit = digit;
+    b->alpha = alpha;
     b->upper = upper;
-    b->apos = apos;
     b->space = space;
     b->nl = nl;
-    b->plain = plain;
     b->word = alnum | (join & a_prev & a_next & (~dot | u_prev | u_next));
+}
+
+/* The first byte at or after pos (< end <= len) that the pairing scan must look at: one of the
+ * ASCII marks " ' ` or a byte >= 0x80 (end when none). Reads no byte at or past len. */
+static size_t skip_plain(const char *s, size_t pos, size_t end, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+#if defined(__SSE2__)
+    for (; pos < end && pos + 16 <= len; pos += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + pos));
+        __m128i m = _mm_or_si128(_mm_or_si128(eq(v, '"'), eq(v, '\'')), _mm_or_si128(eq(v, '`'), v));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m); /* or v: its high bit, the bytes >= 0x80 */
+        if (bits)
+            return pos + q_ctz64(bits) < end ? pos + q_ctz64(bits) : end;
+    }
+    if (pos >= end)
+        return end;
+#endif
+    while (pos < end && u[pos] < 0x80 && !(q_ascii[u[pos]] & QA_MARK))
+        pos++;
+    return pos;
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -250,20 +249,6 @@ static int is_qmark(int32_t cp)
 {
     return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB ||
            cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
-}
-
-static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
-{
-    if (c->ntok == c->cap_tok && q_grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
-        return ST_ERR_NOMEM;
-    qtok *t = &c->tok[c->ntok++];
-    t->start = a;
-    t->end = b;
-    t->flags = flags;
-    t->cp = cp;
-    t->sent = 0;
-    t->lex = (flags & TK_WORD) ? Q_LEX_UNSET : 0;
-    return ST_OK;
 }
 
 /* The end of the word that starts at byte pos (its first code point already read): letters and
@@ -344,24 +329,26 @@ static uint16_t word_flags_slow(const char *s, size_t a, size_t e, int32_t first
     return fl;
 }
 
-/* The same flags for an all-ASCII word s[a..e) that lies in block b: from its masks and bytes. */
-static inline uint16_t word_flags_ascii(const unsigned char *u, size_t a, size_t e, const qblock *b)
+/* The same flags for an all-ASCII word s[a..e) that lies in one block, whose letter and capital masks
+ * are alpha and upper: from the masks and the bytes. */
+static inline uint16_t word_flags_ascii(const unsigned char *u, size_t a, size_t e, uint64_t alpha,
+                                        uint64_t upper)
 {
-    assert(b->base == (a & ~(size_t)63) && b->base == ((e - 1) & ~(size_t)63));
+    assert((a & ~(size_t)63) == ((e - 1) & ~(size_t)63));
     /* arithmetic, not branches: whether a word is capitalised is what a branch predictor cannot
-     * guess */
+     * guess (indices that would leave the word read its first byte, never an apostrophe) */
     size_t n = e - a;
     unsigned off = (unsigned)(a & 63);
     uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << off;
-    uint64_t lt = b->alnum & ~b->digit & in; /* the letters */
-    uint64_t lower = lt & ~b->upper;
-    /* an apostrophe then a lowercase letter, both in the word: bit k for the apostrophe at k */
-    uint64_t elision = ((b->apos & in) & (lower >> 1)) >> off;
-    unsigned cap = (unsigned)((b->upper >> off) & 1) & (unsigned)!((elision >> 1) & 1);
+    uint64_t lt = alpha & in; /* the letters */
+    uint64_t lower = lt & ~upper;
+    unsigned elision =
+        (n > 2) & (u[n > 2 ? a + 1 : a] == '\'') & ((q_ascii[u[n > 2 ? a + 2 : a]] & QA_LOWER) != 0);
+    unsigned cap = (unsigned)((upper >> off) & 1) & !elision;
     unsigned allcap = ((lt & (lt - 1)) != 0) & (lower == 0); /* two letters or more, all capitals */
     unsigned poss = (n > 1) & ((u[e - 1] | 0x20) == 's') & (u[e - 1 - (n > 1)] == '\'');
-    return (uint16_t)(((b->digit >> off) & 1) * TK_DIGIT | cap * TK_CAP | allcap * TK_ALLCAP |
-                      poss * TK_POSS);
+    unsigned digit = (unsigned)(u[a] - '0') < 10;
+    return (uint16_t)(digit * TK_DIGIT | cap * TK_CAP | allcap * TK_ALLCAP | poss * TK_POSS);
 }
 
 /* The ASCII punctuation flags of each byte < 0x80 (TK_QMARK, TK_DASH). */
@@ -376,10 +363,13 @@ st_status q_scan_tokens(qctx *c)
     const unsigned char *u = (const unsigned char *)s;
     size_t len = c->len, pos = 0;
     int newpara = 1;
-    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0, 0};
+    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0};
     /* news text has about one token per five bytes: one allocation for most articles */
     if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
         return ST_ERR_NOMEM;
+    /* the array in locals: stores into tokens cannot then be taken for stores into *c */
+    qtok *tk = c->tok;
+    size_t nt = c->ntok, cap = c->cap_tok;
     while (pos < len) {
         q_block_at(&b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
@@ -391,7 +381,7 @@ st_status q_scan_tokens(qctx *c)
                 pos += n;
                 continue;
             }
-            size_t e = q_run_end(&b, s, len, pos, len, QB_SPACE);
+            size_t e = q_run_end(&b, s, len, pos, QB_SPACE);
             for (size_t k = pos; k < e && !newpara; k = (k | 63) + 1) {
                 q_block_at(&b, s, len, k);
                 size_t bend = (k | 63) + 1 < e ? (k | 63) + 1 : e;
@@ -402,60 +392,63 @@ st_status q_scan_tokens(qctx *c)
             pos = e;
             continue;
         }
-        size_t a = pos;
+        size_t a = pos, e;
         uint16_t fl = newpara ? TK_PARA : 0;
+        int32_t cp = 0; /* a punctuation token's code point */
         unsigned char ch = u[pos];
         if (ch < 0x80 && ((b.alnum >> off) & 1)) {
-            qblock wb = b; /* the word's first block, kept for its flags */
-            size_t e = q_run_end(&b, s, len, pos, len, QB_WORD);
+            uint64_t w_alpha = b.alpha, w_upper = b.upper; /* the word's first block, for its flags */
+            size_t w_base = b.base;
+            e = q_run_end(&b, s, len, pos, QB_WORD);
             /* the masks see ASCII only: a word that runs into other bytes takes the general path */
             int slow = e < len &&
                        (u[e] >= 0x80 || ((q_ascii[u[e]] & QA_ALNUM) == 0 && e + 1 < len && u[e + 1] >= 0x80 &&
                                          (u[e] == '\'' || u[e] == '-' || u[e] == '.' || u[e] == '&')));
-            if (!slow) {
-                if (((e - 1) & ~(size_t)63) == wb.base)
-                    fl |= word_flags_ascii(u, a, e, &wb);
-                else
-                    fl |= word_flags_slow(s, a, e, (int32_t)ch);
+            if (!slow && ((e - 1) & ~(size_t)63) == w_base) {
+                fl |= TK_WORD | word_flags_ascii(u, a, e, w_alpha, w_upper);
             } else {
-                e = word_end_slow(s, len, a + 1);
-                fl |= word_flags_slow(s, a, e, (int32_t)ch);
+                if (slow)
+                    e = word_end_slow(s, len, a + 1);
+                fl |= TK_WORD | word_flags_slow(s, a, e, (int32_t)ch);
             }
-            newpara = 0;
-            if (add_tok(c, a, e, fl | TK_WORD, 0))
-                return ST_ERR_NOMEM;
-            pos = e;
-            continue;
+        } else if (ch < 0x80) { /* ASCII punctuation: one byte */
+            e = a + 1;
+            cp = (int32_t)ch;
+            fl |= TK_PUNCT | punct_flags(ch);
+        } else {
+            size_t p = pos;
+            int32_t x = q_next_u(s, len, &p);
+            if (q_is_space_u(x)) {
+                pos = p;
+                continue;
+            }
+            if (q_is_alnum_u(x)) {
+                e = word_end_slow(s, len, p);
+                fl |= TK_WORD | word_flags_slow(s, a, e, x);
+            } else {
+                e = p;
+                cp = x;
+                fl |= TK_PUNCT | (is_qmark(x) ? TK_QMARK : 0) | (is_dash(x) ? TK_DASH : 0);
+            }
         }
-        if (ch < 0x80) { /* ASCII punctuation: one byte */
-            newpara = 0;
-            if (add_tok(c, a, a + 1, fl | TK_PUNCT | punct_flags(ch), (int32_t)ch))
-                return ST_ERR_NOMEM;
-            pos = a + 1;
-            continue;
-        }
-        size_t p = pos;
-        int32_t cp = q_next_u(s, len, &p);
-        pos = p;
-        if (q_is_space_u(cp))
-            continue;
         newpara = 0;
-        if (q_is_alnum_u(cp)) {
-            size_t e = word_end_slow(s, len, pos);
-            fl |= TK_WORD | word_flags_slow(s, a, e, cp);
-            if (add_tok(c, a, e, fl, 0))
+        if (nt == cap) {
+            c->ntok = nt;
+            if (q_grow((void **)&c->tok, &c->cap_tok, nt + 1, sizeof *c->tok))
                 return ST_ERR_NOMEM;
-            pos = e;
-            continue;
+            tk = c->tok;
+            cap = c->cap_tok;
         }
-        fl |= TK_PUNCT;
-        if (is_qmark(cp))
-            fl |= TK_QMARK;
-        if (is_dash(cp))
-            fl |= TK_DASH;
-        if (add_tok(c, a, pos, fl, cp))
-            return ST_ERR_NOMEM;
+        qtok *t = &tk[nt++];
+        t->start = a;
+        t->end = e;
+        t->sent = 0;
+        t->flags = fl;
+        t->cp = cp;
+        t->lex = (fl & TK_WORD) ? Q_LEX_UNSET : 0;
+        pos = e;
     }
+    c->ntok = nt;
     return ST_OK;
 }
 
@@ -756,10 +749,9 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
     size_t pos = from;
     int32_t prev; /* the code point before the current mark, 0 at the paragraph start */
     st_status rc = ST_OK;
-    qblock blk = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0, 0};
     *restart = 0;
     while (pos < pend) {
-        pos = q_run_end(&blk, s, ctx->len, pos, pend, QB_PLAIN); /* fast path: ASCII other than a mark */
+        pos = skip_plain(s, pos, pend, ctx->len); /* fast path: ASCII other than a mark */
         if (pos >= pend)
             break;
         size_t mpos = pos;
@@ -967,6 +959,13 @@ static st_status split_paragraphs(qctx *ctx)
     return ST_OK;
 }
 
+/* dst = src, the open entries only (a paragraph starts with at most one). */
+static void copy_state(scan_state *dst, const scan_state *src)
+{
+    dst->depth = src->depth;
+    memcpy(dst->st, src->st, (size_t)src->depth * sizeof src->st[0]);
+}
+
 static st_status pair_marks(qctx *ctx)
 {
     scan_state ss;
@@ -984,7 +983,8 @@ static st_status pair_marks(qctx *ctx)
         sk.n = 0;
         sk.all = 0;
         size_t nq0 = ctx->nq, reopen0 = ctx->nreopen;
-        scan_state saved = ss;
+        scan_state saved;
+        copy_state(&saved, &ss);
         for (;;) {
             size_t restart = 0;
             if ((rc = scan_para(ctx, pi, from, &ss, &sk, &restart)) != ST_OK)
@@ -999,7 +999,7 @@ static st_status pair_marks(qctx *ctx)
                 sk.all = 1;
             ctx->nq = nq0;
             ctx->nreopen = reopen0;
-            ss = saved;
+            copy_state(&ss, &saved);
         }
         if (ss.depth > 0) /* continued: the next paragraph starts after its reopening mark */
             from_next = ctx->reopen[ctx->nreopen - 1].end;

@@ -65,9 +65,9 @@ static uint32_t lex_lookup(const char *s, size_t len)
         return 0;
     for (uint32_t slot = lex_hash((const unsigned char *)s, len) & (LEX_SLOTS - 1);;
          slot = (slot + 1) & (LEX_SLOTS - 1)) {
-        unsigned k = lex_slot[slot];
-        if (!k)
+        if (!((lex_used[slot / 64] >> (slot % 64)) & 1))
             return 0;
+        unsigned k = lex_slot[slot];
         const lex_entry *e = &lex_words[k - 1];
         if (e->n != len)
             continue;

@@ -151,17 +151,15 @@ static inline int q_is_lower(int32_t cp)
 }
 
 /* Byte classes of one 64-byte block of the text, a bit per byte (bit k: the byte at base + k), so
- * that scanners skip runs of a class with one count of trailing zeros instead of a branch per byte.
- * Bytes at or past the text's end have no bit set. */
+ * that the tokenizer skips runs of a class with one count of trailing zeros instead of a branch per
+ * byte. Bytes at or past the text's end have no bit set. */
 typedef struct qblock {
     size_t base;    /* a multiple of 64; SIZE_MAX before the first load */
     uint64_t alnum; /* ASCII letters and digits */
-    uint64_t digit; /* 0-9 */
+    uint64_t alpha; /* ASCII letters */
     uint64_t upper; /* A-Z */
-    uint64_t apos;  /* ' */
     uint64_t space; /* ASCII space and \t-\r */
     uint64_t nl;    /* \n and \r */
-    uint64_t plain; /* the bytes the mark pairer skips: ASCII other than " ' ` */
     uint64_t word;  /* alnum, and the joiners ' - . & that an ASCII word runs through (an ASCII
                        letter or digit on each side; a dot also needs a capital beside it) */
 } qblock;
@@ -191,29 +189,24 @@ static inline unsigned q_ctz64(uint64_t m)
 #endif
 }
 
-enum { QB_ALNUM, QB_SPACE, QB_PLAIN, QB_WORD };
+enum { QB_SPACE, QB_WORD };
 
-/* The end of the run of bytes of class cls (QB_ALNUM, QB_SPACE, QB_PLAIN or QB_WORD) that starts at pos, not
- * past lim (pos <= lim <= len): the first byte at or after pos outside the class, or lim. Moves b
- * along. */
-static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos, size_t lim, int cls)
+/* The end of the run of bytes of class cls (QB_SPACE or QB_WORD) that starts at pos (<= len): the
+ * first byte at or after pos outside the class, or len. Moves b along. */
+static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos, int cls)
 {
-    while (pos < lim) {
+    while (pos < len) {
         q_block_at(b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
-        uint64_t cl = cls == QB_ALNUM   ? b->alnum
-                      : cls == QB_SPACE ? b->space
-                      : cls == QB_PLAIN ? b->plain
-                                        : b->word;
-        uint64_t m = ~(cl >> off);
+        uint64_t m = ~((cls == QB_SPACE ? b->space : b->word) >> off);
         if (m) {
             unsigned n = q_ctz64(m);
             if (n < 64 - off)
-                return pos + n < lim ? pos + n : lim;
+                return pos + n;
         }
         pos += 64 - off;
     }
-    return lim;
+    return len;
 }
 
 /* qtok.lex of a word before its first lookup (quotes_attrib.c looks words up lazily). */

@@ -157,7 +157,7 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t base = pos & ~(size_t)63;
-    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0;
+    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0;
     size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
 #if defined(__SSE2__)
     unsigned char pad[64]; /* the last, short block, padded with zero bytes: they are in no class */
@@ -179,6 +179,7 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
         nl |= bits16(_mm_or_si128(eq(v, '\n'), eq(v, '\r')), sh);
         join |= bits16(_mm_or_si128(_mm_or_si128(dt, eq(v, '\'')), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
         dot |= bits16(dt, sh);
+        high |= bits16(v, sh);
     }
 #else
     for (; k < n; k++) {
@@ -191,6 +192,7 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
         nl |= (uint64_t)(c == '\n' || c == '\r') << k;
         join |= (uint64_t)(c == '\'' || c == '-' || c == '.' || c == '&') << k;
         dot |= (uint64_t)(c == '.') << k;
+        high |= (uint64_t)(c >= 0x80) << k;
     }
 #endif
     /* the joiners a word runs through: the bytes on each side, across the block's edges too */
@@ -210,6 +212,10 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
     b->space = space;
     b->nl = nl;
     b->word = alnum | (join & a_prev & a_next & (~dot | u_prev | u_next));
+    uint64_t h_next = high >> 1;
+    if (base + 64 < len)
+        h_next |= (uint64_t)(u[base + 64] >= 0x80) << 63;
+    b->ends = high | (join & h_next);
 }
 
 /* The first byte at or after pos (< end <= len) that the pairing scan must look at: one of the
@@ -363,7 +369,7 @@ st_status q_scan_tokens(qctx *c)
     const unsigned char *u = (const unsigned char *)s;
     size_t len = c->len, pos = 0;
     int newpara = 1;
-    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0};
+    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0};
     /* news text has about one token per five bytes: one allocation for most articles */
     if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
         return ST_ERR_NOMEM;
@@ -401,9 +407,7 @@ st_status q_scan_tokens(qctx *c)
             size_t w_base = b.base;
             e = q_run_end(&b, s, len, pos, QB_WORD);
             /* the masks see ASCII only: a word that runs into other bytes takes the general path */
-            int slow = e < len &&
-                       (u[e] >= 0x80 || ((q_ascii[u[e]] & QA_ALNUM) == 0 && e + 1 < len && u[e + 1] >= 0x80 &&
-                                         (u[e] == '\'' || u[e] == '-' || u[e] == '.' || u[e] == '&')));
+            int slow = e < len && ((b.ends >> (e & 63)) & 1); /* b holds byte e when e < len */
             if (!slow && ((e - 1) & ~(size_t)63) == w_base) {
                 fl |= TK_WORD | word_flags_ascii(u, a, e, w_alpha, w_upper);
             } else {

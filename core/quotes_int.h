@@ -162,6 +162,8 @@ typedef struct qblock {
     uint64_t nl;    /* \n and \r */
     uint64_t word;  /* alnum, and the joiners ' - . & that an ASCII word runs through (an ASCII
                        letter or digit on each side; a dot also needs a capital beside it) */
+    uint64_t ends;  /* where an ASCII word cannot end without a look at other bytes: a byte >= 0x80,
+                       or a joiner with a byte >= 0x80 after it */
 } qblock;
 
 /* Fills b for the block of s[0..len) that holds byte pos (pos may equal len). */

@@ -1015,11 +1015,11 @@ static double cpu_seconds(void)
 static void test_many_dropped_quotes_linear(void **state)
 {
     (void)state;
-    /* 40,000 scare quotes in one paragraph, all dropped: each quote used to walk back over every
-     * dropped one before it for "the last kept quote" (1.4 s in a Release build, quadratic); now
-     * a few milliseconds. The bound is loose for sanitizer builds and a busy machine. */
+    /* 80,000 scare quotes in one paragraph, all dropped: each quote used to walk back over every
+     * dropped one before it for "the last kept quote" (quadratic: 5 s in a Release build); now
+     * 0.1 s (1 s with ASan+UBSan). The bound is loose for sanitizer builds and a busy machine. */
     const char *unit = "a \xe2\x80\x9cx\xe2\x80\x9d b ";
-    size_t ul = strlen(unit), reps = 40000, n = ul * reps;
+    size_t ul = strlen(unit), reps = 80000, n = ul * reps;
     char *t = malloc(n + 1);
     assert_non_null(t);
     for (size_t i = 0; i < reps; i++)
@@ -1031,8 +1031,8 @@ static void test_many_dropped_quotes_linear(void **state)
     assert_int_equal(st_quotes_extract(t, n, &q), ST_OK);
     double el = cpu_seconds() - t0;
     assert_int_equal(q.n, 0);
-    print_message("  40,000 dropped quotes: %.3f s CPU\n", el);
-    assert_true(el < 1.0);
+    print_message("  80,000 dropped quotes: %.3f s CPU\n", el);
+    assert_true(el < 3.0);
     st_quotes_free(&q);
     free(t);
 }

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "quotes_int.h"
 
@@ -127,6 +130,330 @@ int q_is_lower_u(int32_t cp)
     if (cp < 0x80)
         return cp >= 'a' && cp <= 'z';
     return utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+/* ---------------------------------------------------------------- byte-class blocks */
+
+#if defined(__SSE2__)
+/* x in [lo, lo + n), unsigned, for each byte of v. */
+static inline __m128i in_range(__m128i v, char lo, int n)
+{
+    __m128i biased = _mm_add_epi8(_mm_sub_epi8(v, _mm_set1_epi8(lo)), _mm_set1_epi8((char)0x80));
+    return _mm_cmplt_epi8(biased, _mm_set1_epi8((char)(0x80 + n)));
+}
+
+static inline __m128i eq(__m128i v, char c)
+{
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
+}
+
+static inline uint64_t bits16(__m128i m, unsigned k)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << k;
+}
+#endif
+
+void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t base = pos & ~(size_t)63;
+    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0;
+    size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
+#if defined(__SSE2__)
+    unsigned char pad[64]; /* the last, short block, padded with zero bytes: they are in no class */
+    const unsigned char *src = u + base;
+    if (n < 64) {
+        memset(pad, 0, sizeof pad);
+        if (n)
+            memcpy(pad, u + base, n);
+        src = pad;
+    }
+    for (; k < 64; k += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + k));
+        unsigned sh = (unsigned)k;
+        __m128i al = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26), dt = eq(v, '.');
+        alpha |= bits16(al, sh);
+        alnum |= bits16(_mm_or_si128(al, in_range(v, '0', 10)), sh);
+        upper |= bits16(in_range(v, 'A', 26), sh);
+        space |= bits16(_mm_or_si128(in_range(v, '\t', 5), eq(v, ' ')), sh);
+        nl |= bits16(_mm_or_si128(eq(v, '\n'), eq(v, '\r')), sh);
+        join |= bits16(_mm_or_si128(_mm_or_si128(dt, eq(v, '\'')), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
+        dot |= bits16(dt, sh);
+        high |= bits16(v, sh);
+    }
+#else
+    for (; k < n; k++) {
+        unsigned char c = u[base + k];
+        unsigned cl = c < 0x80 ? q_ascii[c] : 0;
+        alnum |= (uint64_t)((cl & QA_ALNUM) != 0) << k;
+        alpha |= (uint64_t)((cl & QA_ALNUM) && !(c >= '0' && c <= '9')) << k;
+        upper |= (uint64_t)((cl & QA_UPPER) != 0) << k;
+        space |= (uint64_t)((cl & QA_SPACE) != 0) << k;
+        nl |= (uint64_t)(c == '\n' || c == '\r') << k;
+        join |= (uint64_t)(c == '\'' || c == '-' || c == '.' || c == '&') << k;
+        dot |= (uint64_t)(c == '.') << k;
+        high |= (uint64_t)(c >= 0x80) << k;
+    }
+#endif
+    /* the joiners a word runs through: the bytes on each side, across the block's edges too */
+    uint64_t a_prev = alnum << 1, a_next = alnum >> 1, u_prev = upper << 1, u_next = upper >> 1;
+    if (base > 0 && base <= len && u[base - 1] < 0x80) {
+        a_prev |= (q_ascii[u[base - 1]] & QA_ALNUM) != 0;
+        u_prev |= (q_ascii[u[base - 1]] & QA_UPPER) != 0;
+    }
+    if (base + 64 < len && u[base + 64] < 0x80) {
+        a_next |= (uint64_t)((q_ascii[u[base + 64]] & QA_ALNUM) != 0) << 63;
+        u_next |= (uint64_t)((q_ascii[u[base + 64]] & QA_UPPER) != 0) << 63;
+    }
+    b->base = base;
+    b->alnum = alnum;
+    b->alpha = alpha;
+    b->upper = upper;
+    b->space = space;
+    b->nl = nl;
+    b->word = alnum | (join & a_prev & a_next & (~dot | u_prev | u_next));
+    uint64_t h_next = high >> 1;
+    if (base + 64 < len)
+        h_next |= (uint64_t)(u[base + 64] >= 0x80) << 63;
+    b->ends = high | (join & h_next);
+}
+
+/* The first byte at or after pos (< end <= len) that the pairing scan must look at: one of the
+ * ASCII marks " ' ` or a byte >= 0x80 (end when none). Reads no byte at or past len. */
+static size_t skip_plain(const char *s, size_t pos, size_t end, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+#if defined(__SSE2__)
+    for (; pos < end && pos + 16 <= len; pos += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + pos));
+        __m128i m = _mm_or_si128(_mm_or_si128(eq(v, '"'), eq(v, '\'')), _mm_or_si128(eq(v, '`'), v));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m); /* or v: its high bit, the bytes >= 0x80 */
+        if (bits)
+            return pos + q_ctz64(bits) < end ? pos + q_ctz64(bits) : end;
+    }
+    if (pos >= end)
+        return end;
+#endif
+    while (pos < end && u[pos] < 0x80 && !(q_ascii[u[pos]] & QA_MARK))
+        pos++;
+    return pos;
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static int is_apos(int32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC;
+}
+
+static int is_dash(int32_t cp)
+{
+    return cp == '-' || (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212;
+}
+
+static int is_qmark(int32_t cp)
+{
+    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB ||
+           cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
+}
+
+/* The end of the word that starts at byte pos (its first code point already read): letters and
+ * digits, and an apostrophe, hyphen, dot or ampersand between two of them (a dot only next to a
+ * capital: U.S., J.K., but not "end.Next"). Decodes every code point: the general case. */
+static size_t word_end_slow(const char *s, size_t len, size_t pos)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (;;) {
+        while (pos < len && u[pos] < 0x80 && (q_ascii[u[pos]] & QA_ALNUM))
+            pos++;
+        if (pos >= len)
+            break;
+        unsigned char byte = u[pos];
+        size_t p = pos, p2;
+        if (byte < 0x80) {
+            if (!(byte == '\'' || byte == '-' || byte == '.' || byte == '&') || pos + 1 >= len)
+                break;
+            p2 = pos + 1;
+            int32_t n2 = q_next(s, len, &p2);
+            if (!q_is_alnum(n2))
+                break;
+            if (byte == '.' && !q_is_upper(n2)) {
+                size_t st;
+                if (!q_is_upper(q_prev(s, pos, &st)))
+                    break;
+            }
+            pos++; /* the joiner; the alphanumeric after it is read next */
+            continue;
+        }
+        int32_t nx = q_next_u(s, len, &p);
+        if (q_is_alnum(nx)) {
+            pos = p;
+            continue;
+        }
+        if (!is_apos(nx) || p >= len)
+            break;
+        p2 = p;
+        if (!q_is_alnum(q_next(s, len, &p2)))
+            break;
+        pos = p;
+    }
+    return pos;
+}
+
+/* TK_DIGIT, TK_CAP, TK_ALLCAP and TK_POSS of the word s[a..e) that starts with code point first. */
+static uint16_t word_flags_slow(const char *s, size_t a, size_t e, int32_t first)
+{
+    int letters = 0, uppers = 0;
+    if (!q_is_lower(first)) {
+        for (size_t p = a; p < e;) {
+            int32_t x = q_next(s, e, &p);
+            if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
+                letters++;
+                uppers += q_is_upper(x) != 0;
+            }
+        }
+    }
+    int32_t second = 0, third = 0, last, before_last = 0;
+    size_t p = a, st;
+    (void)q_next(s, e, &p);
+    if (p < e)
+        second = q_next(s, e, &p);
+    if (p < e)
+        third = q_next(s, e, &p);
+    last = q_prev(s, e, &st);
+    if (st > a)
+        before_last = q_prev(s, st, &st);
+    uint16_t fl = 0;
+    if (first >= '0' && first <= '9')
+        fl |= TK_DIGIT;
+    if (q_is_upper(first) && !(is_apos(second) && q_is_lower(third)))
+        fl |= TK_CAP;
+    if (letters >= 2 && uppers == letters)
+        fl |= TK_ALLCAP;
+    if ((last == 's' || last == 'S') && is_apos(before_last))
+        fl |= TK_POSS;
+    return fl;
+}
+
+/* The same flags for an all-ASCII word s[a..e) that lies in one block, whose letter and capital masks
+ * are alpha and upper: from the masks and the bytes. */
+static inline uint16_t word_flags_ascii(const unsigned char *u, size_t a, size_t e, uint64_t alpha,
+                                        uint64_t upper)
+{
+    assert((a & ~(size_t)63) == ((e - 1) & ~(size_t)63));
+    /* arithmetic, not branches: whether a word is capitalised is what a branch predictor cannot
+     * guess (indices that would leave the word read its first byte, never an apostrophe) */
+    size_t n = e - a;
+    unsigned off = (unsigned)(a & 63);
+    uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << off;
+    uint64_t lt = alpha & in; /* the letters */
+    uint64_t lower = lt & ~upper;
+    unsigned elision =
+        (n > 2) & (u[n > 2 ? a + 1 : a] == '\'') & ((q_ascii[u[n > 2 ? a + 2 : a]] & QA_LOWER) != 0);
+    unsigned cap = (unsigned)((upper >> off) & 1) & !elision;
+    unsigned allcap = ((lt & (lt - 1)) != 0) & (lower == 0); /* two letters or more, all capitals */
+    unsigned poss = (n > 1) & ((u[e - 1] | 0x20) == 's') & (u[e - 1 - (n > 1)] == '\'');
+    unsigned digit = (unsigned)(u[a] - '0') < 10;
+    return (uint16_t)(digit * TK_DIGIT | cap * TK_CAP | allcap * TK_ALLCAP | poss * TK_POSS);
+}
+
+/* The ASCII punctuation flags of each byte < 0x80 (TK_QMARK, TK_DASH). */
+static uint16_t punct_flags(unsigned char c)
+{
+    return (uint16_t)((c == '"' || c == '\'' ? TK_QMARK : 0) | (c == '-' ? TK_DASH : 0));
+}
+
+st_status q_scan_tokens(qctx *c)
+{
+    const char *s = c->s;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t len = c->len, pos = 0;
+    int newpara = 1;
+    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0};
+    /* news text has about one token per five bytes: one allocation for most articles */
+    if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
+        return ST_ERR_NOMEM;
+    /* the array in locals: stores into tokens cannot then be taken for stores into *c */
+    qtok *tk = c->tok;
+    size_t nt = c->ntok, cap = c->cap_tok;
+    while (pos < len) {
+        q_block_at(&b, s, len, pos);
+        unsigned off = (unsigned)(pos & 63);
+        if ((b.space >> off) & 1) { /* a run of ASCII spaces: does it hold a line end? */
+            uint64_t rest = ~(b.space >> off);
+            if (rest && q_ctz64(rest) < 64 - off) { /* the run ends in this block */
+                unsigned n = q_ctz64(rest);
+                newpara |= ((b.nl >> off) & (((uint64_t)1 << n) - 1)) != 0;
+                pos += n;
+                continue;
+            }
+            size_t e = q_run_end(&b, s, len, pos, QB_SPACE);
+            for (size_t k = pos; k < e && !newpara; k = (k | 63) + 1) {
+                q_block_at(&b, s, len, k);
+                size_t bend = (k | 63) + 1 < e ? (k | 63) + 1 : e;
+                size_t n = bend - k;
+                uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << (k & 63);
+                newpara = (b.nl & in) != 0;
+            }
+            pos = e;
+            continue;
+        }
+        size_t a = pos, e;
+        uint16_t fl = newpara ? TK_PARA : 0;
+        int32_t cp = 0; /* a punctuation token's code point */
+        unsigned char ch = u[pos];
+        if (ch < 0x80 && ((b.alnum >> off) & 1)) {
+            uint64_t w_alpha = b.alpha, w_upper = b.upper; /* the word's first block, for its flags */
+            size_t w_base = b.base;
+            e = q_run_end(&b, s, len, pos, QB_WORD);
+            /* the masks see ASCII only: a word that runs into other bytes takes the general path */
+            int slow = e < len && ((b.ends >> (e & 63)) & 1); /* b holds byte e when e < len */
+            if (!slow && ((e - 1) & ~(size_t)63) == w_base) {
+                fl |= TK_WORD | word_flags_ascii(u, a, e, w_alpha, w_upper);
+            } else {
+                if (slow)
+                    e = word_end_slow(s, len, a + 1);
+                fl |= TK_WORD | word_flags_slow(s, a, e, (int32_t)ch);
+            }
+        } else if (ch < 0x80) { /* ASCII punctuation: one byte */
+            e = a + 1;
+            cp = (int32_t)ch;
+            fl |= TK_PUNCT | punct_flags(ch);
+        } else {
+            size_t p = pos;
+            int32_t x = q_next_u(s, len, &p);
+            if (q_is_space_u(x)) {
+                pos = p;
+                continue;
+            }
+            if (q_is_alnum_u(x)) {
+                e = word_end_slow(s, len, p);
+                fl |= TK_WORD | word_flags_slow(s, a, e, x);
+            } else {
+                e = p;
+                cp = x;
+                fl |= TK_PUNCT | (is_qmark(x) ? TK_QMARK : 0) | (is_dash(x) ? TK_DASH : 0);
+            }
+        }
+        newpara = 0;
+        if (nt == cap) {
+            c->ntok = nt;
+            if (q_grow((void **)&c->tok, &c->cap_tok, nt + 1, sizeof *c->tok))
+                return ST_ERR_NOMEM;
+            tk = c->tok;
+            cap = c->cap_tok;
+        }
+        qtok *t = &tk[nt++];
+        t->start = a;
+        t->end = e;
+        t->sent = 0;
+        t->flags = fl;
+        t->cp = cp;
+        t->lex = (fl & TK_WORD) ? Q_LEX_UNSET : 0;
+        pos = e;
+    }
+    c->ntok = nt;
+    return ST_OK;
 }
 
 /* ---------------------------------------------------------------- marks */
@@ -414,16 +741,6 @@ static int later_single_closer(const char *s, size_t pos, size_t pend)
     return 0;
 }
 
-/* The bytes the pairing scan must look at: the ASCII marks " ' ` and every non-ASCII byte. */
-#define STOP16(b) (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b), (b)
-static const unsigned char scan_stop[256] = {
-    STOP16(0), STOP16(0), 0,         0,         1,         0,         0,         0,         0,        1,
-    0,         0,         0,         0,         0,         0,         0,         0, /* " ' */
-    STOP16(0), STOP16(0), STOP16(0), 1,         0,         0,         0,         0,         0,        0,
-    0,         0,         0,         0,         0,         0,         0,         0,         0, /* ` */
-    STOP16(0), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1), STOP16(1)};
-#undef STOP16
-
 /* Scans paragraph pi from byte `from` with state ss; on return ss holds the quote that continues
  * into the next paragraph (depth 0 when none). Single openers in sk are ignored at depth 0. *restart
  * receives 1 + the offset of an unclosed depth-0 single opener that should be skipped in a rescan
@@ -438,8 +755,7 @@ static st_status scan_para(qctx *ctx, size_t pi, size_t from, scan_state *ss, co
     st_status rc = ST_OK;
     *restart = 0;
     while (pos < pend) {
-        while (pos < pend && !scan_stop[(unsigned char)s[pos]])
-            pos++; /* fast path: ASCII other than a mark */
+        pos = skip_plain(s, pos, pend, ctx->len); /* fast path: ASCII other than a mark */
         if (pos >= pend)
             break;
         size_t mpos = pos;
@@ -647,6 +963,13 @@ static st_status split_paragraphs(qctx *ctx)
     return ST_OK;
 }
 
+/* dst = src, the open entries only (a paragraph starts with at most one). */
+static void copy_state(scan_state *dst, const scan_state *src)
+{
+    dst->depth = src->depth;
+    memcpy(dst->st, src->st, (size_t)src->depth * sizeof src->st[0]);
+}
+
 static st_status pair_marks(qctx *ctx)
 {
     scan_state ss;
@@ -664,7 +987,8 @@ static st_status pair_marks(qctx *ctx)
         sk.n = 0;
         sk.all = 0;
         size_t nq0 = ctx->nq, reopen0 = ctx->nreopen;
-        scan_state saved = ss;
+        scan_state saved;
+        copy_state(&saved, &ss);
         for (;;) {
             size_t restart = 0;
             if ((rc = scan_para(ctx, pi, from, &ss, &sk, &restart)) != ST_OK)
@@ -679,7 +1003,7 @@ static st_status pair_marks(qctx *ctx)
                 sk.all = 1;
             ctx->nq = nq0;
             ctx->nreopen = reopen0;
-            ss = saved;
+            copy_state(&ss, &saved);
         }
         if (ss.depth > 0) /* continued: the next paragraph starts after its reopening mark */
             from_next = ctx->reopen[ctx->nreopen - 1].end;
@@ -748,13 +1072,20 @@ static char *quote_text(const qctx *ctx, const rawq *q, size_t *out_len)
     return t;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+/* A hash of s[0..n) mixed into h, eight bytes a step (only to spread the duplicate table: equal
+ * quotes are then compared in full). */
+static uint64_t mix_bytes(uint64_t h, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
     }
-    return h;
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ^ n;
 }
 
 static int same_quote(const st_quote *a, const st_quote *b)
@@ -829,9 +1160,9 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         o->method = o->speaker ? q->method : ST_SPEAKER_NONE;
         o->partial = q->partial;
         o->unclosed = q->unclosed;
-        uint64_t h = fnv1a(14695981039346656037ULL, o->text, o->text_len);
+        uint64_t h = mix_bytes(14695981039346656037ULL, o->text, o->text_len);
         if (o->speaker)
-            h = fnv1a(h, o->speaker, strlen(o->speaker));
+            h = mix_bytes(h, o->speaker, strlen(o->speaker));
         size_t slot = (size_t)h & (hcap - 1);
         int dup = 0;
         while (seen[slot]) {

@@ -68,34 +68,32 @@ typedef struct qentity {
  * generated table. */
 static uint32_t lex_lookup(const char *s, size_t len)
 {
-    unsigned char buf[LEX_MAXLEN];
     if (len == 0 || len > LEX_MAXLEN)
         return 0;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 'A' && ch <= 'Z')
-            ch = (unsigned char)(ch - 'A' + 'a');
-        buf[i] = ch;
-        h = (h ^ ch) * 16777619u;
-    }
-    for (uint32_t slot = h & (LEX_SLOTS - 1);; slot = (slot + 1) & (LEX_SLOTS - 1)) {
-        unsigned k = lex_slot[slot];
-        if (!k)
+    for (uint32_t slot = lex_hash((const unsigned char *)s, len) & (LEX_SLOTS - 1);;
+         slot = (slot + 1) & (LEX_SLOTS - 1)) {
+        if (!((lex_used[slot / 64] >> (slot % 64)) & 1))
             return 0;
+        unsigned k = lex_slot[slot];
         const lex_entry *e = &lex_words[k - 1];
         if (e->n != len)
             continue;
         size_t i = 0;
-        while (i < len && (unsigned char)e->w[i] == buf[i])
+        while (i < len) {
+            unsigned char ch = (unsigned char)s[i];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (unsigned char)(ch - 'A' + 'a');
+            if ((unsigned char)e->w[i] != ch)
+                break;
             i++;
+        }
         if (i == len)
             return e->mask;
     }
 }
 
 /* qtok.lex before its first use: the lookup is made lazily, as most words are never asked about. */
-#define LEX_UNSET 0x80000000u
+#define LEX_UNSET Q_LEX_UNSET
 
 /* The lists word token t of c is in, looked up on first use and kept in the token (a memo inside
  * the per-call context: c->tok is the caller's own array, so this is no shared state). */
@@ -149,139 +147,10 @@ static int is_punct(const qctx *c, size_t i, int32_t cp)
 
 /* ---------------------------------------------------------------- tokens */
 
-static int is_apos(int32_t cp)
-{
-    return cp == '\'' || cp == 0x2019 || cp == 0x2018 || cp == 0x02BC;
-}
-
-static int is_dash(int32_t cp)
-{
-    return cp == '-' || (cp >= 0x2012 && cp <= 0x2015) || cp == 0x2212;
-}
-
-static int is_qmark(int32_t cp)
-{
-    return cp == '"' || cp == '\'' || (cp >= 0x2018 && cp <= 0x201F) || cp == 0xAB || cp == 0xBB ||
-           cp == 0x2039 || cp == 0x203A || (cp >= 0x300C && cp <= 0x300F);
-}
-
-static inline st_status add_tok(qctx *c, size_t a, size_t b, uint16_t flags, int32_t cp)
-{
-    if (c->ntok == c->cap_tok && q_grow((void **)&c->tok, &c->cap_tok, c->ntok + 1, sizeof *c->tok))
-        return ST_ERR_NOMEM;
-    qtok *t = &c->tok[c->ntok++];
-    t->start = a;
-    t->end = b;
-    t->flags = flags;
-    t->cp = cp;
-    t->sent = 0;
-    t->lex = (flags & TK_WORD) ? LEX_UNSET : 0;
-    return ST_OK;
-}
-
 static st_status tokenize(qctx *c)
 {
-    const char *s = c->s;
-    size_t len = c->len, pos = 0;
-    int newpara = 1;
-    /* news text has about one token per five bytes: one allocation for most articles */
-    if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
+    if (q_scan_tokens(c) != ST_OK)
         return ST_ERR_NOMEM;
-    while (pos < len) {
-        size_t a = pos;
-        int32_t cp = q_next(s, len, &pos);
-        if (q_is_space(cp)) {
-            if (cp == '\n' || cp == '\r')
-                newpara = 1;
-            continue;
-        }
-        uint16_t fl = newpara ? TK_PARA : 0;
-        newpara = 0;
-        if (q_is_alnum(cp)) {
-            /* the run first; letters and capitals are counted afterwards, and only for a word
-             * that does not start in lowercase (only those can be TK_ALLCAP) */
-            for (;;) {
-                while (pos < len && (unsigned char)s[pos] < 0x80 &&
-                       (q_ascii[(unsigned char)s[pos]] & QA_ALNUM))
-                    pos++; /* ASCII fast path */
-                if (pos >= len)
-                    break;
-                unsigned char byte = (unsigned char)s[pos];
-                size_t p = pos, p2;
-                if (byte < 0x80) {
-                    if (!(byte == '\'' || byte == '-' || byte == '.' || byte == '&') || pos + 1 >= len)
-                        break;
-                    p2 = pos + 1;
-                    int32_t n2 = q_next(s, len, &p2);
-                    if (!q_is_alnum(n2))
-                        break;
-                    if (byte == '.' && !q_is_upper(n2)) {
-                        size_t st;
-                        if (!q_is_upper(q_prev(s, pos, &st)))
-                            break;
-                    }
-                    pos++; /* the joiner; the alphanumeric after it is read next */
-                    continue;
-                }
-                int32_t nx = q_next_u(s, len, &p);
-                if (q_is_alnum(nx)) {
-                    pos = p;
-                    continue;
-                }
-                if (!is_apos(nx) || p >= len)
-                    break;
-                p2 = p;
-                if (!q_is_alnum(q_next(s, len, &p2)))
-                    break;
-                pos = p;
-            }
-            int letters = 0, uppers = 0;
-            if (!q_is_lower(cp)) {
-                for (size_t p = a; p < pos;) {
-                    int32_t x = q_next(s, pos, &p);
-                    if (q_is_alnum(x) && !(x >= '0' && x <= '9')) {
-                        letters++;
-                        uppers += q_is_upper(x) != 0;
-                    }
-                }
-            }
-            int32_t first = cp, second = 0, third = 0;
-            {
-                size_t p = a;
-                (void)q_next(s, pos, &p);
-                if (p < pos)
-                    second = q_next(s, pos, &p);
-                if (p < pos)
-                    third = q_next(s, pos, &p);
-            }
-            int32_t last, before_last = 0;
-            {
-                size_t st;
-                last = q_prev(s, pos, &st);
-                if (st > a)
-                    before_last = q_prev(s, st, &st);
-            }
-            fl |= TK_WORD;
-            if (first >= '0' && first <= '9')
-                fl |= TK_DIGIT;
-            if (q_is_upper(first) && !(is_apos(second) && q_is_lower(third)))
-                fl |= TK_CAP;
-            if (letters >= 2 && uppers == letters)
-                fl |= TK_ALLCAP;
-            if ((last == 's' || last == 'S') && is_apos(before_last))
-                fl |= TK_POSS;
-            if (add_tok(c, a, pos, fl, 0))
-                return ST_ERR_NOMEM;
-            continue;
-        }
-        fl |= TK_PUNCT;
-        if (is_qmark(cp))
-            fl |= TK_QMARK;
-        if (is_dash(cp))
-            fl |= TK_DASH;
-        if (add_tok(c, a, pos, fl, cp))
-            return ST_ERR_NOMEM;
-    }
     /* sentence ends and sentence starts */
     uint32_t cur = 0;
     for (size_t i = 0; i < c->ntok; i++) {
@@ -321,15 +190,17 @@ static st_status tokenize(qctx *c)
 /* First token whose start is >= byte. */
 static size_t tok_at(const qctx *c, size_t byte)
 {
-    size_t lo = 0, hi = c->ntok;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->tok[mid].start < byte)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* branch-free lower bound: the halving step is a conditional move, not a jump */
+    const qtok *b = c->tok;
+    size_t n = c->ntok;
+    if (n == 0)
+        return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        b = b[half].start < byte ? b + half : b;
+        n -= half;
     }
-    return lo;
+    return (size_t)(b - c->tok) + (b->start < byte);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -571,13 +442,13 @@ static st_status collect_names(qctx *c)
     size_t qi = 0, lim_qi = (size_t)-1, lim = 0;
     size_t i = 0;
     while (i < c->ntok) {
-        while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
-            qi++;
-        if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
+        if (!is_cap(c, i)) { /* most tokens: only a capital needs the quote test below */
             i++;
             continue;
         }
-        if (!is_cap(c, i)) {
+        while (qi < c->nq && c->q[qi].end <= c->tok[i].start)
+            qi++;
+        if (qi < c->nq && c->tok[i].start >= c->q[qi].start && c->tok[i].start < c->q[qi].end) {
             i++;
             continue;
         }
@@ -1626,12 +1497,11 @@ st_status q_attribute(qctx *c)
         return rc;
     if ((rc = collect_names(c)) != ST_OK)
         return rc;
+    const rawq *prev = NULL; /* the last kept quote: a dropped title or scare quote is text */
     for (size_t qi = 0; qi < c->nq; qi++) {
         rawq *q = &c->q[qi];
-        const rawq *prev = NULL; /* the last kept quote: a dropped title or scare quote is text */
-        for (size_t k = qi; k > 0 && !prev; k--)
-            if (!c->q[k - 1].dropped)
-                prev = &c->q[k - 1];
+        if (qi > 0 && !c->q[qi - 1].dropped) /* kept for good: only quote qi's own pass drops it */
+            prev = &c->q[qi - 1];
         const rawq *next = qi + 1 < c->nq ? &c->q[qi + 1] : NULL;
         size_t p0 = c->para[q->para0].start;
         size_t lo_b = p0;
@@ -1749,14 +1619,8 @@ st_status q_attribute(qctx *c)
             while (pj > 0 && c->para[pj - 1].start == c->para[pj - 1].end)
                 pj--;
             const rawq *pq = NULL;
-            for (size_t k = qi; k > 0; k--) {
-                const rawq *cand = &c->q[k - 1];
-                if (cand->dropped)
-                    continue;
-                if (cand->para1 + 1 == pj || (pj > 0 && cand->para1 == pj - 1))
-                    pq = cand;
-                break;
-            }
+            if (prev && (prev->para1 + 1 == pj || (pj > 0 && prev->para1 == pj - 1)))
+                pq = prev;
             if (pq && pq->speaker) {
                 size_t s_end = c->para[pq->para1].end;
                 size_t n_end = 0;

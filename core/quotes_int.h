@@ -150,6 +150,75 @@ static inline int q_is_lower(int32_t cp)
     return q_is_lower_u(cp);
 }
 
+/* Byte classes of one 64-byte block of the text, a bit per byte (bit k: the byte at base + k), so
+ * that the tokenizer skips runs of a class with one count of trailing zeros instead of a branch per
+ * byte. Bytes at or past the text's end have no bit set. */
+typedef struct qblock {
+    size_t base;    /* a multiple of 64; SIZE_MAX before the first load */
+    uint64_t alnum; /* ASCII letters and digits */
+    uint64_t alpha; /* ASCII letters */
+    uint64_t upper; /* A-Z */
+    uint64_t space; /* ASCII space and \t-\r */
+    uint64_t nl;    /* \n and \r */
+    uint64_t word;  /* alnum, and the joiners ' - . & that an ASCII word runs through (an ASCII
+                       letter or digit on each side; a dot also needs a capital beside it) */
+    uint64_t ends;  /* where an ASCII word cannot end without a look at other bytes: a byte >= 0x80,
+                       or a joiner with a byte >= 0x80 after it */
+} qblock;
+
+/* Fills b for the block of s[0..len) that holds byte pos (pos may equal len). */
+Q_PRIVATE void q_block_load(qblock *b, const char *s, size_t len, size_t pos);
+
+/* Makes b the block that holds byte pos, loading it when it is another one. */
+static inline void q_block_at(qblock *b, const char *s, size_t len, size_t pos)
+{
+    if ((pos & ~(size_t)63) != b->base)
+        q_block_load(b, s, len, pos);
+}
+
+/* Index of the lowest set bit of m (m != 0). */
+static inline unsigned q_ctz64(uint64_t m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m);
+#else
+    unsigned n = 0;
+    while (!(m & 1)) {
+        m >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+enum { QB_SPACE, QB_WORD };
+
+/* The end of the run of bytes of class cls (QB_SPACE or QB_WORD) that starts at pos (<= len): the
+ * first byte at or after pos outside the class, or len. Moves b along. */
+static inline size_t q_run_end(qblock *b, const char *s, size_t len, size_t pos, int cls)
+{
+    while (pos < len) {
+        q_block_at(b, s, len, pos);
+        unsigned off = (unsigned)(pos & 63);
+        uint64_t m = ~((cls == QB_SPACE ? b->space : b->word) >> off);
+        if (m) {
+            unsigned n = q_ctz64(m);
+            if (n < 64 - off)
+                return pos + n;
+        }
+        pos += 64 - off;
+    }
+    return len;
+}
+
+/* qtok.lex of a word before its first lookup (quotes_attrib.c looks words up lazily). */
+#define Q_LEX_UNSET 0x80000000u
+
+/* Cuts ctx->s into ctx->tok: words (letters and digits with inner apostrophes, hyphens, dots and
+ * ampersands) and one-code-point punctuation, with every flag but TK_SENT_END set and sent 0.
+ * Errors: ST_ERR_NOMEM. */
+Q_PRIVATE st_status q_scan_tokens(qctx *ctx);
+
 /* Attribution over ctx->q (quotes.c calls it after pairing). Errors: ST_ERR_NOMEM. */
 Q_PRIVATE st_status q_attribute(qctx *ctx);
 Q_PRIVATE void q_attrib_free(qctx *ctx);

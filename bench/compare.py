@@ -78,6 +78,9 @@ CHAR_CONFIGS = [
     ["--solver", "liblinear", "--char-ngrams", "2-5"],
     ["--solver", "liblinear", "--char-ngrams", "2-5", "--min-df", "1"],
 ]
+# Added when stance-train offers --punct: each setting above again with every punctuation mark and
+# symbol as a word token (`--punct 2`; `--punct 1`, '?' and '!' alone, was level with no punctuation).
+PUNCT_OPTS = ["--punct", "2"]
 
 
 def log(msg):
@@ -121,9 +124,11 @@ def macro_f1(gold, pred):
 
 # ---------------------------------------------------------------------------------------------
 def ours_configs(bins):
-    """OURS_CONFIGS, plus CHAR_CONFIGS when this stance-train knows --char-ngrams."""
+    """OURS_CONFIGS, plus CHAR_CONFIGS when this stance-train knows --char-ngrams, then all of them again
+    with PUNCT_OPTS when it knows --punct."""
     p = subprocess.run([bins["stance-train"], "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    return OURS_CONFIGS + (CHAR_CONFIGS if "--char-ngrams" in p.stdout else [])
+    configs = OURS_CONFIGS + (CHAR_CONFIGS if "--char-ngrams" in p.stdout else [])
+    return configs + ([c + PUNCT_OPTS for c in configs] if "--punct" in p.stdout else [])
 
 
 def ours(bins, name, train, test, work, extra_opts, tune):

@@ -521,7 +521,7 @@ static int tokens_shareable(st_model *const *models, int n_models)
     const st_tokenizer_config *a = &st_vocab_config(st_model_vocab(models[0]))->tok;
     for (int k = 1; k < n_models; k++) {
         const st_tokenizer_config *b = &st_vocab_config(st_model_vocab(models[k]))->tok;
-        if (a->casefold != b->casefold || a->negation != b->negation)
+        if (!st_tokenizer_config_equal(a, b))
             return 0;
     }
     return 1;

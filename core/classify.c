@@ -534,7 +534,7 @@ static int same_tokenizer(const st_model *a, const st_model *b)
 {
     const st_tokenizer_config *x = &st_vocab_config(st_model_vocab(a))->tok;
     const st_tokenizer_config *y = &st_vocab_config(st_model_vocab(b))->tok;
-    return x->casefold == y->casefold && x->negation == y->negation;
+    return st_tokenizer_config_equal(x, y);
 }
 
 /* Classifies one quote text with both models and writes ,"stance":{...},"sentiment":{...} (and

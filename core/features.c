@@ -321,6 +321,8 @@ static int config_valid(const st_featurizer_config *c)
         return 0;
     if (c->tok.negation != 0 && c->tok.negation != 1)
         return 0;
+    if (c->tok.punct < 0 || c->tok.punct > 2)
+        return 0;
     if (c->ngram_min < 1 || c->ngram_max < c->ngram_min || c->ngram_max > 3)
         return 0;
     if (!(c->char_ngram_min == 0 && c->char_ngram_max == 0) &&
@@ -1385,10 +1387,13 @@ st_status st_vocab_save(const st_vocab *v, const char *path)
     const st_featurizer_config *c = &v->cfg;
     fprintf(f,
             "%s\t%d\ttokenizer=%d\tcasefold=%d\tnegation=%d\tngram_min=%d\tngram_max=%d\tchar_ngram_min=%d"
-            "\tchar_ngram_max=%d\tmin_df=%d\tmax_features=%d\tsublinear_tf=%d\tn_docs=%zu\tsize=%zu\n",
+            "\tchar_ngram_max=%d\tmin_df=%d\tmax_features=%d\tsublinear_tf=%d\tn_docs=%zu\tsize=%zu",
             VOCAB_MAGIC, VOCAB_FORMAT, ST_TOKENIZER_VERSION, c->tok.casefold, c->tok.negation, c->ngram_min,
             c->ngram_max, c->char_ngram_min, c->char_ngram_max, c->min_df, c->max_features, c->sublinear_tf,
             v->n_docs, v->size);
+    if (c->tok.punct) /* written only when set, so files without it keep their bytes */
+        fprintf(f, "\tpunct=%d", c->tok.punct);
+    fputc('\n', f);
     for (size_t id = 1; id <= v->size; id++) {
         fprintf(f, "%zu\t%u\t%.17g\t", id, (unsigned)v->df[id], v->idf[id]);
         fwrite(v->pool + v->off[id], 1, v->len[id], f);
@@ -1484,11 +1489,12 @@ enum {
     H_SUBLINEAR,
     H_N_DOCS,
     H_SIZE,
+    H_PUNCT, /* optional (0 when absent) */
     H_COUNT
 };
 static const char *const header_keys[H_COUNT] = {
-    "tokenizer",      "casefold", "negation",     "ngram_min",    "ngram_max", "char_ngram_min",
-    "char_ngram_max", "min_df",   "max_features", "sublinear_tf", "n_docs",    "size"};
+    "tokenizer", "casefold",     "negation",     "ngram_min", "ngram_max", "char_ngram_min", "char_ngram_max",
+    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct"};
 
 static st_status parse_header(const char *line, size_t n, st_featurizer_config *cfg, size_t *n_docs,
                               size_t *size, const char *path, st_error *err)
@@ -1525,7 +1531,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
         field++;
         a = b + 1;
     }
-    if (seen != (1u << H_COUNT) - 1)
+    if ((seen | 1u << H_PUNCT) != (1u << H_COUNT) - 1)
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "header lacks a field");
     if (val[H_TOKENIZER] != ST_TOKENIZER_VERSION)
         return st_error_set(err, ST_ERR_FORMAT, path, 1,
@@ -1533,6 +1539,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
                             ST_TOKENIZER_VERSION);
     cfg->tok.casefold = (int)val[H_CASEFOLD];
     cfg->tok.negation = (int)val[H_NEGATION];
+    cfg->tok.punct = (int)val[H_PUNCT];
     cfg->ngram_min = (int)val[H_NGRAM_MIN];
     cfg->ngram_max = (int)val[H_NGRAM_MAX];
     cfg->char_ngram_min = (int)val[H_CHAR_MIN];

@@ -77,6 +77,8 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
  *   stance-vocab<TAB>1<TAB>tokenizer=1<TAB>casefold=1<TAB>negation=1<TAB>ngram_min=1<TAB>ngram_max=2
  *   <TAB>char_ngram_min=0<TAB>char_ngram_max=0<TAB>min_df=2<TAB>max_features=0<TAB>sublinear_tf=1
  *   <TAB>n_docs=N<TAB>size=M
+ * and, only when the tokenizer's punct setting is not 0, <TAB>punct=P at its end (a file without it
+ * reads as punct=0, so older files load and default models keep their bytes);
  * then one line per id `id<TAB>df<TAB>idf<TAB>term` (ids 1..M in order, idf printed with %.17g
  * under a "C" numeric locale object, so any process locale gives the same bytes). Written to
  * path.tmp and renamed. Errors: ST_ERR_IO. Same vocabulary gives byte-identical files. */
@@ -114,8 +116,8 @@ st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featu
                        st_svec *out);
 
 /* st_featurize on tokens the caller already made with st_tokenize under st_vocab_config(v)->tok,
- * so a text scored by several models whose tokenizer settings are equal (same casefold and
- * negation) is tokenized once. toks is only read (it is non-const for backward compatibility).
+ * so a text scored by several models whose tokenizer settings are equal (st_tokenizer_config_equal)
+ * is tokenized once. toks is only read (it is non-const for backward compatibility).
  * Same results, errors and allocation behaviour as st_featurize. */
 st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_scratch *scratch,
                               st_svec *out);

@@ -69,8 +69,8 @@ st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
                                 st_featurize_scratch *scratch, st_svec *x, st_prediction *out);
 
 /* Predicts from tokens made by st_tokenize under this model's tokenizer settings
- * (st_vocab_config(st_model_vocab(m))->tok), so several models whose settings are equal (same
- * casefold and negation) share one tokenization of a text: tokenize once, then call this per
+ * (st_vocab_config(st_model_vocab(m))->tok), so several models whose settings are equal
+ * (st_tokenizer_config_equal) share one tokenization of a text: tokenize once, then call this per
  * model with the same toks and scratch. The caller checks that the settings agree; tokens made
  * under other settings give a prediction of other terms, never an error. Hot path: the terms are
  * counted with st_featurize_tf (no vector built, no sort) and dotted with the model's weights

@@ -29,7 +29,16 @@
  *     punctuation (. , ; : ! ? ‼ … ¡ ¿, their CJK/full-width/Arabic/Greek forms, and dashes) get
  *     the prefix "NOT_" (Das & Chen 2001; Pang, Lee & Vaithyanathan 2002). The negator itself is
  *     not prefixed unless it is already inside a scope. "NOT_" never collides with a word, since
- *     '_' always separates words.
+ *     '_' always separates words;
+ *   - optional punctuation tokens (st_tokenizer_config.punct, default off): with punct = 1 every
+ *     '?' and '!' (ASCII) is a one-byte token; with punct = 2 every punctuation or symbol code
+ *     point that separates words (clause punctuation, dashes, quotation marks, brackets, '$', '%'...,
+ *     an apostrophe or hyphen outside a word, not U+FFFD) is a token of that one code point, copied
+ *     as is (no NFC or case folding; "..." gives three "." tokens). Clause punctuation ends a
+ *     negation scope before its token, so "?" and "!" are never prefixed; any other punctuation
+ *     token inside a scope takes the "NOT_" prefix like a word. Words are the same with or without
+ *     the option (fastText's tutorial normalisation and scikit-learn's token pattern
+ *     \w+|[^\w\s] keep punctuation the same way).
  * Every token is non-empty, valid UTF-8, and holds no space or control character and no format
  * character other than the ZWJ / tag characters inside an emoji sequence.
  * Output is independent of the process locale (no <ctype.h>, no locale-aware calls). */
@@ -45,10 +54,15 @@
 typedef struct st_tokenizer_config {
     int casefold; /* 1: Unicode case folding (default 1) */
     int negation; /* 1: NOT_ marking in negation scope (default 1) */
+    int punct;    /* punctuation tokens: 0 none (default), 1 '?' and '!', 2 all (see above) */
 } st_tokenizer_config;
 
-/* Default settings (casefold and negation on). */
+/* Default settings (casefold and negation on, no punctuation tokens). */
 st_tokenizer_config st_tokenizer_config_default(void);
+
+/* 1 when a and b give the same tokens for every text (all their settings are equal), else 0; so
+ * one st_tokenize can serve several models. Neither may be NULL. */
+int st_tokenizer_config_equal(const st_tokenizer_config *a, const st_tokenizer_config *b);
 
 /* A reusable token list. Tokens are NUL-terminated UTF-8 strings stored back to back in `buf`;
  * token i starts at buf + off[i] and has length len[i] bytes (without the NUL). The list owns its

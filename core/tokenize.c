@@ -562,8 +562,22 @@ static st_status try_repair(tokstate *ts, size_t q, size_t *next, int *done)
 
 st_tokenizer_config st_tokenizer_config_default(void)
 {
-    st_tokenizer_config c = {.casefold = 1, .negation = 1};
+    st_tokenizer_config c = {.casefold = 1, .negation = 1, .punct = 0};
     return c;
+}
+
+int st_tokenizer_config_equal(const st_tokenizer_config *a, const st_tokenizer_config *b)
+{
+    return a->casefold == b->casefold && a->negation == b->negation && a->punct == b->punct;
+}
+
+/* 1 when the code point cp of kind k (a separator that is no part of a word) is a token under
+ * punctuation level `level` (st_tokenizer_config.punct). */
+static int punct_token(int level, int k, int32_t cp)
+{
+    if (level == 1)
+        return cp == '?' || cp == '!';
+    return level == 2 && (k == K_SEP || k == K_CLAUSE || k == K_APOS || k == K_HYPHEN) && cp != 0xFFFD;
 }
 
 void st_tokens_init(st_tokens *t)
@@ -656,6 +670,9 @@ st_status st_tokenize(const st_tokenizer_config *cfg, const char *text, size_t l
         case K_ZWJ: break;
         default: ts.gap_clean = 0; break;
         }
+        /* a punctuation token is copied as is, like an emoji */
+        if (ts.cfg->punct && punct_token(ts.cfg->punct, k, cp) && (rc = emit_emoji(&ts, pos, q)) != ST_OK)
+            return rc;
         pos = q;
     }
     return ST_OK;

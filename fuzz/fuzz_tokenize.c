@@ -1,5 +1,5 @@
-/* fuzz_tokenize.c - libFuzzer target: st_tokenize on any bytes, under both the default and the
- * plain (no case folding, no negation) settings, with the contract of st_tokenize.h checked on
+/* fuzz_tokenize.c - libFuzzer target: st_tokenize on any bytes, under the default settings, the
+ * plain ones (no case folding, no negation) and with every punctuation mark as a token, with the contract of st_tokenize.h checked on
  * every token: non-empty, valid UTF-8, no space or control byte, NUL-terminated in the buffer. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.casefold = 0;
     cfg.negation = 0;
     if (st_tokenize(&cfg, (const char *)data, size, &t) == ST_OK) /* reuse of the same list */
+        check_tokens(&t);
+    cfg = st_tokenizer_config_default();
+    cfg.punct = 2;
+    if (st_tokenize(&cfg, (const char *)data, size, &t) == ST_OK)
         check_tokens(&t);
     st_tokens_free(&t);
     return 0;

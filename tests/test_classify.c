@@ -62,8 +62,9 @@ static void add_forms(st_dataset *ds, const char *label, const char *const forms
         }
 }
 
-static void train_task(const char *task, const char *const *labels, const char *const *const *forms,
-                       int n_labels)
+/* Trains task into tmpdir/sub/task with the tokenizer's punct setting `punct`. */
+static void train_task_in(const char *sub, int punct, const char *task, const char *const *labels,
+                          const char *const *const *forms, int n_labels)
 {
     st_dataset ds;
     st_dataset_init(&ds);
@@ -72,18 +73,25 @@ static void train_task(const char *task, const char *const *labels, const char *
     st_train_options opt = st_train_options_default();
     opt.folds = 0; /* one C, no cross-validation: fast */
     opt.task = task;
+    opt.features.tok.punct = punct;
     st_train_report rep;
     memset(&rep, 0, sizeof rep);
     st_error err;
     memset(&err, 0, sizeof err);
     char out[512];
-    snprintf(out, sizeof out, "%s/%s", tmpdir, task);
+    snprintf(out, sizeof out, "%s/%s%s%s", tmpdir, sub, *sub ? "/" : "", task);
     st_status rc = st_train(&ds, &opt, out, &rep, &err);
     if (rc != ST_OK)
         fail_msg("st_train(%s): %s: %s", task, st_strerror(rc), err.message);
     assert_true(rep.has_probability);
     st_train_report_free(&rep);
     st_dataset_free(&ds);
+}
+
+static void train_task(const char *task, const char *const *labels, const char *const *const *forms,
+                       int n_labels)
+{
+    train_task_in("", 0, task, labels, forms, n_labels);
 }
 
 static int setup(void **state)
@@ -375,6 +383,54 @@ static void given_quotes_have_null_offsets(void **state)
     st_classifier_free(&c);
 }
 
+/* Two models whose tokenizers differ (here only in punct) each see their own tokens: the
+ * sentiment of a classified quote equals that model's own prediction from the text. (Sharing one
+ * tokenization between them, as when only casefold and negation were compared, gave the sentiment
+ * model the stance model's tokens: no ',' terms and bigrams across the commas.) */
+static void models_with_other_tokenizers(void **state)
+{
+    (void)state;
+    const char *stance_labels[] = {"conciliatory", "hardline"};
+    const char *const *stance_forms[] = {conciliatory, hardline};
+    train_task_in("mixed", 0, "stance", stance_labels, stance_forms, 2);
+    const char *sent_labels[] = {"positive", "negative", "neutral"};
+    const char *const *sent_forms[] = {positive, negative, neutral};
+    train_task_in("mixed", 2, "sentiment", sent_labels, sent_forms, 3);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/mixed", tmpdir);
+    st_modelset *set = NULL;
+    st_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(st_modelset_load(dir, &set, &err), ST_OK);
+    snprintf(dir, sizeof dir, "%s/mixed/sentiment", tmpdir);
+    st_model *sent = NULL;
+    assert_int_equal(st_model_load(dir, &sent, &err), ST_OK);
+    assert_int_equal(st_vocab_config(st_model_vocab(sent))->tok.punct, 2);
+    const char *texts[] = {"I am delighted with the ceasefire, it is a wonderful result",
+                           "This is awful news, terrible failure, we are disappointed",
+                           "Papers, published, the committee will discuss it on Thursday"};
+    size_t lens[] = {strlen(texts[0]), strlen(texts[1]), strlen(texts[2])};
+    st_classifier *c = NULL;
+    assert_int_equal(st_classifier_new(&c), ST_OK);
+    json_t *res = NULL;
+    assert_int_equal(st_classify_quotes(c, set, texts, lens, 3, NULL, NULL, &res), ST_OK);
+    st_featurize_scratch *scratch = NULL;
+    assert_int_equal(st_featurize_scratch_new(&scratch), ST_OK);
+    for (size_t i = 0; i < 3; i++) {
+        st_prediction p;
+        assert_int_equal(st_model_predict_text(sent, texts[i], lens[i], scratch, NULL, &p), ST_OK);
+        json_t *q = json_array_get(json_object_get(res, "quotes"), i);
+        json_t *probs = json_object_get(json_object_get(q, "sentiment"), "probabilities");
+        for (int k = 0; k < st_model_nr_class(sent); k++)
+            assert_close(json_real_value(json_object_get(probs, st_model_label(sent, k))), p.prob[k], 1e-12);
+    }
+    st_featurize_scratch_free(&scratch);
+    json_decref(res);
+    st_classifier_free(&c);
+    st_model_free(&sent);
+    st_modelset_unref(set);
+}
+
 static void explanations(void **state)
 {
     (void)state;
@@ -620,6 +676,7 @@ int main(void)
         cmocka_unit_test(article_json_shape_and_offsets),
         cmocka_unit_test(stance_follows_the_words),
         cmocka_unit_test(given_quotes_have_null_offsets),
+        cmocka_unit_test(models_with_other_tokenizers),
         cmocka_unit_test(explanations),
         cmocka_unit_test(summary_per_speaker),
         cmocka_unit_test(rejects_invalid_utf8),

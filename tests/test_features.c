@@ -587,6 +587,48 @@ static void test_save_load_round_trip(void **state)
     st_vocab_free(&w);
 }
 
+/* The tokenizer's punct setting goes through the vocabulary file: written as a last header field
+ * only when set (a default file keeps its bytes), read back, and the terms carry the marks. */
+static void test_punct_round_trip(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"Could you help? Thanks!", "Why? Why not?", "Help me (now)!"};
+    char p[512];
+    tmp_path(p, sizeof p, "punct.tsv");
+    for (int level = 0; level <= 2; level++) {
+        st_featurizer_config cfg = st_featurizer_config_default();
+        cfg.min_df = 1;
+        cfg.tok.punct = level;
+        st_vocab *v = build(&cfg, texts, 3);
+        assert_int_equal(lookup(v, "?") != 0, level >= 1);
+        assert_int_equal(lookup(v, "help ?") != 0, level >= 1);
+        assert_int_equal(lookup(v, "!") != 0, level >= 1);
+        assert_int_equal(lookup(v, "(") != 0, level == 2);
+        assert_int_equal(lookup(v, "why NOT_?"), 0); /* '?' ends the scope of "not" */
+        assert_int_equal(st_vocab_save(v, p), ST_OK);
+        size_t n;
+        char *b = read_all(p, &n);
+        char *eol = memchr(b, '\n', n);
+        assert_non_null(eol);
+        *eol = '\0';
+        char want[64];
+        snprintf(want, sizeof want, "\tsize=%zu%s", st_vocab_size(v),
+                 level == 1   ? "\tpunct=1"
+                 : level == 2 ? "\tpunct=2"
+                              : "");
+        assert_non_null(strstr(b, want));
+        assert_string_equal(strstr(b, want), want); /* the header's end */
+        free(b);
+        st_vocab *w = NULL;
+        assert_int_equal(st_vocab_load(p, &w, NULL), ST_OK);
+        assert_int_equal(st_vocab_config(w)->tok.punct, level);
+        assert_memory_equal(st_vocab_config(w), st_vocab_config(v), sizeof(st_featurizer_config));
+        st_vocab_free(&w);
+        st_vocab_free(&v);
+    }
+    remove(p);
+}
+
 static void check_load_error(const char *content, st_status want, long want_line)
 {
     char p[512];
@@ -641,6 +683,16 @@ static void test_load_rejects_bad_files(void **state)
         "char_ngram_min=0\tchar_ngram_max=0\tmin_df=1\tmax_features=0\tsublinear_tf=1\tn_docs=3\t"
         "size=1\n1\t1\t1.5\tapple\n",
         ST_ERR_FORMAT, 1); /* config out of range */
+    check_load_error(
+        "stance-vocab\t1\ttokenizer=1\tcasefold=1\tnegation=1\tngram_min=1\tngram_max=2\t"
+        "char_ngram_min=0\tchar_ngram_max=0\tmin_df=1\tmax_features=0\tsublinear_tf=1\tn_docs=3\t"
+        "size=1\tpunct=3\n1\t1\t1.5\tapple\n",
+        ST_ERR_FORMAT, 1); /* punct out of range */
+    check_load_error(
+        "stance-vocab\t1\ttokenizer=1\tcasefold=1\tnegation=1\tngram_min=1\tngram_max=2\t"
+        "char_ngram_min=0\tchar_ngram_max=0\tmin_df=1\tmax_features=0\tsublinear_tf=1\tn_docs=3\t"
+        "size=1\tpunct=1\tpunct=1\n1\t1\t1.5\tapple\n",
+        ST_ERR_FORMAT, 1); /* punct twice */
     check_load_error("id\tdf\tidf\tterm\n", ST_ERR_FORMAT, 1);
     check_load_error("", ST_ERR_FORMAT, 1);
 
@@ -917,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_lookup_many_terms),
         cmocka_unit_test(test_build_errors),
         cmocka_unit_test(test_save_load_round_trip),
+        cmocka_unit_test(test_punct_round_trip),
         cmocka_unit_test(test_load_rejects_bad_files),
         cmocka_unit_test(test_featurize_no_alloc_when_warm),
         cmocka_unit_test(test_vectors_of_a_corpus),

@@ -245,33 +245,43 @@ static uint64_t next_rand(uint64_t *s)
     return *s * 0x2545F4914F6CDD1DULL;
 }
 
+/* pieces that exercise every path of the tokenizer */
+static const char *const pieces[] = {
+    "won",    "\u2019",     "'",          "t",      " ",      "-",     "--",   "\u2014",   "\u00AD",
+    "\u200D", "\U0001F44D", "\U0001F3FD", "\u0301", "e",      "\xC3",  "\x80", "\xF0\x9F", "not",
+    ".",      "\u0130",     "\u00DF",     "\uFEFF", "\u200B", "A",     "9",    "s",        "?",
+    "!",      "\"",         "(",          "\u2026", "$",      "\uFFFD"};
+
+/* Writes into buf (cap >= 200 bytes) up to 200 bytes of pieces glued at random with random bytes;
+ * returns the length in bytes. */
+static size_t random_text(uint64_t *seed, char *buf, size_t cap)
+{
+    size_t n = 0, want = next_rand(seed) % 200;
+    while (n < want) {
+        uint64_t r = next_rand(seed);
+        if (r % 4 == 0) {
+            buf[n++] = (char)(r >> 8);
+            continue;
+        }
+        const char *p = pieces[(r >> 8) % (sizeof pieces / sizeof pieces[0])];
+        size_t pl = strlen(p);
+        if (n + pl > cap)
+            break;
+        memcpy(buf + n, p, pl);
+        n += pl;
+    }
+    return n;
+}
+
 static void test_random_bytes_are_safe(void **state)
 {
     (void)state;
-    /* pieces that exercise every path, glued at random with random bytes */
-    static const char *const pieces[] = {
-        "won",    "\u2019",     "'",          "t",      " ",      "-",    "--",   "\u2014",   "\u00AD",
-        "\u200D", "\U0001F44D", "\U0001F3FD", "\u0301", "e",      "\xC3", "\x80", "\xF0\x9F", "not",
-        ".",      "\u0130",     "\u00DF",     "\uFEFF", "\u200B", "A",    "9",    "s"};
     uint64_t seed = 0x1234567887654321ULL;
     char buf[512];
     st_tokens t;
     st_tokens_init(&t);
     for (int round = 0; round < 3000; round++) {
-        size_t n = 0, want = next_rand(&seed) % 200;
-        while (n < want) {
-            uint64_t r = next_rand(&seed);
-            if (r % 4 == 0) {
-                buf[n++] = (char)(r >> 8);
-                continue;
-            }
-            const char *p = pieces[(r >> 8) % (sizeof pieces / sizeof pieces[0])];
-            size_t pl = strlen(p);
-            if (n + pl > sizeof buf)
-                break;
-            memcpy(buf + n, p, pl);
-            n += pl;
-        }
+        size_t n = random_text(&seed, buf, sizeof buf);
         char *copy = malloc(n ? n : 1);
         assert_non_null(copy);
         memcpy(copy, buf, n);
@@ -366,6 +376,102 @@ static void test_config_switches(void **state)
     got = tokens_of_n(&c, "NEVER Again", 11);
     assert_string_equal(got, "NEVER NOT_Again");
     free(got);
+}
+
+static void test_punct_tokens(void **state)
+{
+    (void)state;
+    st_tokenizer_config c = st_tokenizer_config_default();
+    assert_int_equal(c.punct, 0);
+    const char *text = "Could you help?! I don't agree (really)... \u201CNo\u201D \u2014 $5, 50% off?";
+    char *got = tokens_of_n(&c, text, strlen(text));
+    assert_string_equal(got, "could you help i don't NOT_agree NOT_really no 5 50 off");
+    free(got);
+    c.punct = 1; /* '?' and '!' only; clause punctuation ends the scope before its token */
+    got = tokens_of_n(&c, text, strlen(text));
+    assert_string_equal(got, "could you help ? ! i don't NOT_agree NOT_really no 5 50 off ?");
+    free(got);
+    c.punct = 2; /* every mark and symbol, as is; '(' inside the scope is prefixed like a word */
+    got = tokens_of_n(&c, text, strlen(text));
+    assert_string_equal(
+        got, "could you help ? ! i don't NOT_agree NOT_( NOT_really NOT_) . . . \u201C no NOT_\u201D "
+             "\u2014 $ 5 , 50 % off ?");
+    free(got);
+    /* words keep their inner apostrophes and hyphens, the repair still joins, an apostrophe or
+     * hyphen outside a word is a token; invalid bytes and U+FFFD never are; emoji stay one token */
+    text = "didn 't - well-known 'x' \xFF\uFFFD \U0001F44D\U0001F3FD!";
+    got = tokens_of_n(&c, text, strlen(text));
+    assert_string_equal(got, "didn't - well-known ' x ' \U0001F44D\U0001F3FD !");
+    free(got);
+    c.negation = 0;
+    c.casefold = 0;
+    got = tokens_of_n(&c, "Not (OK)?", strlen("Not (OK)?"));
+    assert_string_equal(got, "Not ( OK ) ?");
+    free(got);
+    c.punct = 1;
+    text = "Why\uFF1F \u00BFwhy?";
+    got = tokens_of_n(&c, text, strlen(text));
+    assert_string_equal(got, "Why why ?"); /* only the ASCII marks at level 1 */
+    free(got);
+}
+
+/* Punctuation tokens only add tokens: the words (and their NOT_ marks) are those of punct = 0, in
+ * order, and every added token is one code point that is no letter, digit or mark (after a
+ * possible NOT_ prefix), on random texts. */
+static void test_punct_adds_only_punctuation(void **state)
+{
+    (void)state;
+    uint64_t seed = 0x0BADC0FFEE15600DULL;
+    char buf[512];
+    st_tokenizer_config off = st_tokenizer_config_default();
+    int added = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = random_text(&seed, buf, sizeof buf);
+        st_tokens a, b;
+        st_tokens_init(&a);
+        st_tokens_init(&b);
+        st_tokenizer_config on = off;
+        on.punct = 1 + round % 2;
+        assert_int_equal(st_tokenize(&off, buf, n, &a), ST_OK);
+        assert_int_equal(st_tokenize(&on, buf, n, &b), ST_OK);
+        size_t i = 0;
+        for (size_t j = 0; j < b.n; j++) {
+            const char *tok = b.buf + b.off[j];
+            if (i < a.n && a.len[i] == b.len[j] && memcmp(a.buf + a.off[i], tok, a.len[i]) == 0) {
+                i++;
+                continue;
+            }
+            size_t pre = b.len[j] > 4 && memcmp(tok, "NOT_", 4) == 0 ? 4 : 0;
+            size_t q = pre;
+            int32_t cp = st_utf8_next(tok, b.len[j], &q);
+            assert_int_equal(q, b.len[j]);
+            assert_true(cp != 0xFFFD);
+            int cat = utf8proc_get_property(cp)->category;
+            assert_true(cat < UTF8PROC_CATEGORY_LU || cat > UTF8PROC_CATEGORY_NO);
+            if (on.punct == 1)
+                assert_true(pre == 0 && (cp == '?' || cp == '!'));
+            added++;
+        }
+        assert_int_equal(i, a.n);
+        st_tokens_free(&a);
+        st_tokens_free(&b);
+    }
+    assert_true(added > 1000);
+}
+
+static void test_config_equal(void **state)
+{
+    (void)state;
+    st_tokenizer_config a = st_tokenizer_config_default(), b = a;
+    assert_true(st_tokenizer_config_equal(&a, &b));
+    b.punct = 1;
+    assert_false(st_tokenizer_config_equal(&a, &b));
+    b = a;
+    b.negation = 0;
+    assert_false(st_tokenizer_config_equal(&a, &b));
+    b = a;
+    b.casefold = 0;
+    assert_false(st_tokenizer_config_equal(&a, &b));
 }
 
 static void test_empty_and_punctuation(void **state)
@@ -473,6 +579,9 @@ int main(void)
         cmocka_unit_test(test_random_bytes_are_safe),
         cmocka_unit_test(test_words_match_utf8proc_map),
         cmocka_unit_test(test_config_switches),
+        cmocka_unit_test(test_punct_tokens),
+        cmocka_unit_test(test_punct_adds_only_punctuation),
+        cmocka_unit_test(test_config_equal),
         cmocka_unit_test(test_empty_and_punctuation),
         cmocka_unit_test(test_reuse_and_layout),
         cmocka_unit_test(test_locale_independence),

@@ -44,6 +44,8 @@ static void usage(FILE *f)
         "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
         "  --char-ngrams MIN-MAX character n-grams of each word (default 2-4; 0 = off)\n"
         "  --no-negation         do not mark words in negation scope with NOT_\n"
+        "  --punct LEVEL         punctuation as word tokens: 0 none (default), 1 '?' and '!',\n"
+        "                        2 every punctuation mark and symbol\n"
         "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
         "  -h, --help            this text\n");
 }
@@ -321,6 +323,9 @@ int main(int argc, char **argv)
                 bad = parse_range(val, 1, 3, &opt.features.ngram_min, &opt.features.ngram_max) != 0;
             } else if (strcmp(a, "--char-ngrams") == 0) {
                 bad = parse_range(val, 0, 8, &opt.features.char_ngram_min, &opt.features.char_ngram_max) != 0;
+            } else if (strcmp(a, "--punct") == 0) {
+                bad = parse_int(val, 0, 2, &iv) != 0;
+                opt.features.tok.punct = iv;
             } else if (strcmp(a, "--max-features") == 0) {
                 bad = parse_int(val, 0, 100000000, &iv) != 0;
                 opt.features.max_features = iv;

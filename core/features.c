@@ -10,10 +10,13 @@
  *   - The vocabulary is an open-addressing table (linear probing, load <= 1/2) of {key, id, pool
  *     offset} slots; a probe compares bytes only on a full match of a hashed key. Slots are
  *     prefetched PREFETCH_AHEAD occurrences ahead.
- *   - Counting (count_terms) uses a per-id counter array stamped per call, so a text's distinct
- *     ids come out without sorting; st_featurize sorts only the distinct ids (quicksort under 64,
- *     LSD radix above). With character n-grams the vocabulary caches the n-gram ids of each word
+ *   - Counting (count_terms, group_count) tests and sets one bit per occurrence in a per-id bitmap
+ *     (see struct counter), without a branch, so a text's distinct ids come out in first-occurrence
+ *     order without sorting; st_featurize sorts only the distinct ids (quicksort under 64, LSD
+ *     radix above). With character n-grams the vocabulary caches the n-gram ids of each word
  *     unigram term, so a known token costs one lookup instead of one per n-gram.
+ *   - A vocabulary group (st_vocab_group) looks every occurrence up once for several
+ *     vocabularies and caches the n-gram ids of every word any of them knows (see below).
  *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_features.h"
 
@@ -541,9 +544,9 @@ int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 /* The term counts of one text in one vocabulary: the distinct ids in first-occurrence order
  * (uid), their counts (cnt, same order) and tf weights (utf). A term occurrence costs a test and
  * set of one bit in a per-id bitmap (vocabulary size / 8 bytes, so it stays in the L1 cache):
- * a first occurrence appends the id to uid and records its place in pos (per id, written before
- * it is read), a repeat only appends the id to rep, and the repeats are added to cnt once the
- * text is done (counter_end), which also clears the bits it set. */
+ * a first occurrence appends the id to uid, a repeat appends it to rep. Once the text is done,
+ * counter_end records each id's place in pos (per id, written before it is read), adds the
+ * repeats to cnt and clears the bits. */
 typedef struct counter {
     uint64_t *bits; /* bit id: seen in this text; all zero between texts */
     size_t bits_cap;
@@ -1156,11 +1159,9 @@ static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int passes)
 /* The tf weight of a term seen c >= 1 times: 1 + ln c (sublinear) or c. */
 static inline double tf_weight(const st_featurize_scratch *s, int sublinear, uint32_t c)
 {
-    if (c == 1)
-        return 1.0;
     if (!sublinear)
         return (double)c;
-    return c < TF_TABLE ? s->tf_log[c] : 1.0 + log((double)c);
+    return c < TF_TABLE ? s->tf_log[c] : 1.0 + log((double)c); /* tf_log[1] = 1 + ln 1 = 1 exactly */
 }
 
 /* Prepares c for one text of a vocabulary of size terms, with at most occ known term occurrences
@@ -1174,10 +1175,11 @@ static st_status counter_begin(counter *c, size_t size, size_t occ, size_t uboun
             return ST_ERR_NOMEM;
         memset(c->bits + old, 0, (c->bits_cap - old) * sizeof *c->bits);
     }
+    /* COUNT_ID writes one past the last distinct id and the last repeat */
     if (!grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
-        !grow(&c->uid, &c->u_cap, ubound, sizeof *c->uid) ||
+        !grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
         !grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
-        !grow(&c->rep, &c->rep_cap, occ, sizeof *c->rep))
+        !grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
         return ST_ERR_NOMEM;
     return ST_OK;
 }
@@ -1186,10 +1188,17 @@ static st_status counter_begin(counter *c, size_t size, size_t occ, size_t uboun
  * bitmap (every bit set belongs to one of the n ids, so their words are zeroed whole). */
 static void counter_end(counter *c, size_t n, size_t nrep)
 {
+    uint32_t *cnt = c->cnt, *pos = c->pos;
+    const uint32_t *rep = c->rep;
+    const int *uid = c->uid;
+    for (size_t e = 0; e < n; e++) {
+        cnt[e] = 1;
+        pos[uid[e]] = (uint32_t)e;
+    }
     for (size_t r = 0; r < nrep; r++)
-        c->cnt[c->pos[c->rep[r]]]++;
+        cnt[pos[rep[r]]]++;
     for (size_t e = 0; e < n; e++)
-        c->bits[(uint32_t)c->uid[e] >> 6] = 0;
+        c->bits[(uint32_t)uid[e] >> 6] = 0;
 }
 
 /* The tf form (st_term_tf) of the n distinct ids counted in c under v. */
@@ -1243,32 +1252,44 @@ static st_status counter_svec(const st_vocab *v, const st_featurize_scratch *s, 
     return ST_OK;
 }
 
-/* Counts id once more in the counter whose bitmap, places, distinct ids, counts and repeats are
- * bits, pos, uid (n so far), cnt and rep (nrep so far). */
+/* Counts id once more in the counter whose bitmap, distinct ids and repeats are bits, uid (n so
+ * far) and rep (nrep so far). */
 #define COUNT_ID(id_)                                                                                        \
+    do { /* without a branch: whether an id repeats is a coin toss the predictor would lose */               \
+        uint32_t i_ = (uint32_t)(id_);                                                                       \
+        uint64_t *w_ = &bits[i_ >> 6], v_ = *w_;                                                             \
+        size_t seen_ = (size_t)(v_ >> (i_ & 63)) & 1;                                                        \
+        *w_ = v_ | (uint64_t)1 << (i_ & 63);                                                                 \
+        uid[n] = (int)i_;                                                                                    \
+        rep[nrep] = i_;                                                                                      \
+        n += 1 - seen_;                                                                                      \
+        nrep += seen_;                                                                                       \
+    } while (0)
+
+/* COUNT_ID for an id that may be 0 (an unknown term), which counts nothing: id 0's bit may stay
+ * set between texts, but it is never read for a known id. */
+#define COUNT_ID_OR_0(id_)                                                                                   \
     do {                                                                                                     \
         uint32_t i_ = (uint32_t)(id_);                                                                       \
-        uint64_t *w_ = &bits[i_ >> 6], b_ = (uint64_t)1 << (i_ & 63);                                        \
-        if (*w_ & b_) {                                                                                      \
-            rep[nrep++] = i_;                                                                                \
-        } else {                                                                                             \
-            *w_ |= b_;                                                                                       \
-            pos[i_] = (uint32_t)n;                                                                           \
-            cnt[n] = 1;                                                                                      \
-            uid[n++] = (int)i_;                                                                              \
-        }                                                                                                    \
+        uint64_t *w_ = &bits[i_ >> 6], v_ = *w_;                                                             \
+        size_t seen_ = (size_t)(v_ >> (i_ & 63)) & 1, known_ = i_ != 0;                                      \
+        *w_ = v_ | (uint64_t)1 << (i_ & 63);                                                                 \
+        uid[n] = (int)i_;                                                                                    \
+        rep[nrep] = i_;                                                                                      \
+        n += (1 - seen_) & known_;                                                                           \
+        nrep += seen_ & known_;                                                                              \
     } while (0)
 
 /* The locals COUNT_ID works with, for counter c_. */
 #define COUNT_LOCALS(c_)                                                                                     \
     uint64_t *bits = (c_)->bits;                                                                             \
-    uint32_t *pos = (c_)->pos, *cnt = (c_)->cnt, *rep = (c_)->rep;                                           \
+    uint32_t *rep = (c_)->rep;                                                                               \
     int *uid = (c_)->uid;                                                                                    \
     size_t n = 0, nrep = 0
 
 /* Looks up every term occurrence of toks in v and counts the known ones: the distinct ids go to
- * s->uid[0..*nu) in first-occurrence order, their counts to s->dense[id].count. No sort, no hash
- * of ids: a per-id counter stamped with the call's epoch. With character n-grams, a token found as
+ * s->cnt[0].uid[0..*nu) in first-occurrence order, their counts to s->cnt[0].cnt (same order). No
+ * sort, no hash of ids: a per-id bitmap (struct counter). With character n-grams, a token found as
  * a unigram takes its n-gram ids from the vocabulary's cache (v->cg_off); only the other tokens'
  * n-grams are generated and looked up. The counts equal those of every occurrence gen_terms makes. */
 static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, size_t *nu)
@@ -1736,11 +1757,8 @@ static st_status group_count(const st_vocab_group *g, const st_tokens *toks, st_
             for (const uint32_t *e_ = q_ + p_[k]; q_ < e_; q_++)                                             \
                 COUNT_ID(*q_);                                                                               \
         } else {                                                                                             \
-            for (uint32_t r_ = first[(i_)], re_ = first[(i_) + 1]; r_ < re_; r_++) {                         \
-                uint32_t id_ = ids[(size_t)gu[r_] * R];                                                      \
-                if (id_)                                                                                     \
-                    COUNT_ID(id_);                                                                           \
-            }                                                                                                \
+            for (uint32_t r_ = first[(i_)], re_ = first[(i_) + 1]; r_ < re_; r_++)                           \
+                COUNT_ID_OR_0(ids[(size_t)gu[r_] * R]);                                                      \
         }                                                                                                    \
     } while (0)
         for (size_t r = 0; r < nw; r++) {
@@ -1803,6 +1821,7 @@ st_status st_featurize_group_tokens(const st_vocab_group *g, const st_tokens *to
 }
 
 #undef COUNT_ID
+#undef COUNT_ID_OR_0
 #undef COUNT_LOCALS
 
 st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, st_term_tf *out)

@@ -20,7 +20,8 @@
  * computed from the tokens (word n-grams combine their tokens' hashes, character n-grams are
  * masked loads of the padded word); no term string is built on the prediction path.
  * Prediction does not need sorted vectors: st_featurize_tf returns the distinct known ids with
- * their tf weights, counted in a per-id array stamped per call (no sort, no hash of ids). */
+ * their tf weights, counted with a per-id bitmap (no sort, no hash of ids). Several vocabularies
+ * with the same term settings can be featurized at once (st_vocab_group, at the end). */
 #ifndef ST_FEATURES_H
 #define ST_FEATURES_H
 
@@ -135,8 +136,8 @@ typedef struct st_term_tf {
 /* The unsorted, unweighted form of st_featurize_tokens for the prediction hot path (see
  * st_term_tf): same terms and counts, without building or sorting a vector. toks must come from
  * st_tokenize under st_vocab_config(v)->tok and is only read (so one token list may be read by
- * several threads at once, each with its own scratch). The scratch keeps a per-id counter array of
- * 8 bytes per vocabulary term (grown once to the largest vocabulary it is used with). No
+ * several threads at once, each with its own scratch). The scratch keeps a bitmap (1 bit) and a
+ * place (4 bytes) per vocabulary term (grown once to the largest vocabulary it is used with). No
  * allocation once the scratch has grown. Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE; out->n is 0 after
  * an error. Thread-safe for distinct scratch. */
 st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *scratch,

@@ -1439,6 +1439,12 @@ struct st_vocab_group {
     uint32_t *blen;
     uint32_t *cgb; /* cache blocks */
     size_t cgb_len;
+    /* The character n-grams of at most 4 bytes (most of them), also in a table of their own, a
+     * quarter the size of the main one, so that the lookups of an unknown word's n-grams stay in
+     * the L2 cache: slots bytes << 32 | entry (0: empty); the bytes (no NUL in a token) are the
+     * key, so equal keys are equal n-grams. */
+    uint64_t *cslots;
+    uint32_t cmask, cshift;
 };
 
 int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
@@ -1464,6 +1470,7 @@ void st_vocab_group_free(st_vocab_group **pg)
     free(g->bytes);
     free(g->blen);
     free(g->cgb);
+    free(g->cslots);
     free(g);
     *pg = NULL;
 }
@@ -1559,6 +1566,45 @@ static st_status group_shrink(st_vocab_group *g)
     free(g->slots);
     g->slots = ns;
     g->mask = cap - 1;
+    return ST_OK;
+}
+
+#define ID_MIX 0x9E3779B1u /* Fibonacci hashing of 32-bit keys */
+
+/* 1 when entry u is a character n-gram of 1 to 4 bytes (key: *bytes). */
+static int short_char_gram(const st_vocab_group *g, size_t u, uint32_t *bytes)
+{
+    size_t n = g->blen[u];
+    const char *p = g->bytes[u];
+    if (n < CHAR_PREFIX_LEN + 1 || n > CHAR_PREFIX_LEN + 4 || memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) != 0)
+        return 0;
+    *bytes = (uint32_t)load_small(p + CHAR_PREFIX_LEN, n - CHAR_PREFIX_LEN);
+    return 1;
+}
+
+/* Builds g->cslots (see struct st_vocab_group), load <= 1/2. */
+static st_status group_char_table(st_vocab_group *g)
+{
+    size_t count = 0, cap = 16;
+    uint32_t bytes, shift = 32 - 4;
+    for (size_t u = 1; u <= g->nu; u++)
+        count += (size_t)short_char_gram(g, u, &bytes);
+    while (cap < 2 * count) {
+        cap *= 2;
+        shift--;
+    }
+    if (!(g->cslots = calloc(cap, sizeof *g->cslots)))
+        return ST_ERR_NOMEM;
+    g->cmask = (uint32_t)(cap - 1);
+    g->cshift = shift;
+    for (size_t u = 1; u <= g->nu; u++) {
+        if (!short_char_gram(g, u, &bytes))
+            continue;
+        uint32_t h = (bytes * ID_MIX) >> shift;
+        while (g->cslots[h])
+            h = (h + 1) & g->cmask;
+        g->cslots[h] = (uint64_t)bytes << 32 | u;
+    }
     return ST_OK;
 }
 
@@ -1660,7 +1706,7 @@ st_status st_vocab_group_new(const st_vocab *const *v, size_t n, st_vocab_group 
             g->rec[e * R + n] = 1;
         }
     }
-    if ((rc = group_shrink(g)) != ST_OK)
+    if ((rc = group_shrink(g)) != ST_OK || (rc = group_char_table(g)) != ST_OK)
         goto out_free;
     if (chars && (rc = group_char_cache(g)) != ST_OK)
         goto out_free;
@@ -1677,6 +1723,26 @@ static void group_find_refs(const st_vocab_group *g, const st_tokens *toks, cons
                             size_t from, size_t to, uint32_t *gu)
 {
     size_t R = g->n + 1;
+    if (pad) { /* character n-grams: the short ones from their own table */
+        const uint64_t *cs = g->cslots;
+        const uint32_t cmask = g->cmask, cshift = g->cshift;
+        for (size_t r = from; r < to; r++) {
+            uint32_t n = refs[r].n & ~REF_CHAR;
+            if (n > 4 || (refs[r].key & KEY_HASHED)) {
+                gu[r] = group_find_ref(g, toks, pad, &refs[r]);
+            } else {
+                uint32_t bytes = (uint32_t)refs[r].key, h = (bytes * ID_MIX) >> cshift;
+                uint64_t e;
+                while ((e = cs[h]) != 0 && (uint32_t)(e >> 32) != bytes)
+                    h = (h + 1) & cmask;
+                gu[r] = (uint32_t)e;
+            }
+#if defined(__GNUC__)
+            __builtin_prefetch(&g->rec[gu[r] * R]);
+#endif
+        }
+        return;
+    }
     for (size_t r = from; r < to; r++) {
 #if defined(__GNUC__)
         if (r + PREFETCH_AHEAD < to)

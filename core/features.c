@@ -745,8 +745,9 @@ static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens 
         size_t un = (size_t)n;
         for (size_t i = 0; i + un <= nt; i++) {
             uint64_t key;
-            if (un == 1) {
-                key = word_key(buf + off[i], tlen[i]);
+            if (un == 1) { /* word_key, from the token's hash when there is one */
+                key = cfg->ngram_max > 1 ? th[i] | (tlen[i] > KEY_INLINE_MAX ? KEY_HASHED : 0)
+                                         : word_key(buf + off[i], tlen[i]);
             } else {
                 uint64_t h = th[i];
                 for (size_t j = 1; j < un; j++)

@@ -16,15 +16,19 @@
  *               on any label mismatch
  *
  * What is timed, after one untimed warm-up pass so buffers have grown: `tokenize` (st_tokenize
- * alone); `pipeline`, every model per quote with st_model_predict_text without a vector (tokenize +
- * features + decision values + Platt probabilities, the fast path); `pipeline_shared_tokens`, the
+ * alone); `pipeline`, the headline: every model per quote with st_model_group_predict_text (one
+ * tokenization, each term occurrence generated and looked up once for all models, then each
+ * model's decision values and Platt probabilities: the work a server does per quote);
+ * `pipeline_separate`, every model per quote with its own st_model_predict_text without a vector
+ * (tokenize + features + decision values + Platt probabilities, per model); `pipeline_shared_tokens`, the
  * headline when the models' tokenizer settings agree: one st_tokenize per quote, then
  * st_model_predict_tokens per model (as core/classify.c can do); `pipeline_shared_vectors`, the
  * same with st_featurize_tokens + st_model_predict_vec (sorted vectors, as for explanations);
  * `modelK_text`, each model alone from text; `model0_vec`, the first model's st_model_predict_vec
  * over pre-computed vectors (the linear model alone, as svm-predict does it). Before timing, every
  * quote is predicted with and without a vector and the two must agree (labels, and decision values
- * and probabilities to 1e-9); the shared paths' labels must equal the pipeline's. Reported: quotes/s
+ * and probabilities to 1e-9); the group's predictions must equal st_model_predict_text's bit for
+ * bit; the shared paths' labels must equal the pipeline's. Reported: quotes/s
  * and MB/s of quote bytes, and us/quote. Single-threaded; times are CLOCK_MONOTONIC.
  * Exit status: 0 on success, 1 on a libsvm mismatch, 2 on usage or I/O errors. */
 #include <errno.h>
@@ -425,6 +429,60 @@ static int time_text(st_model *const *models, int n_models, int which, const quo
     return 0;
 }
 
+/* Times `passes` passes of st_model_group_predict_text of g over all quotes, best of `repeat`. */
+static int time_group(const st_model_group *g, const quotes *q, int passes, int repeat,
+                      st_featurize_scratch *scratch, timing *t)
+{
+    st_prediction pred[MAX_MODELS];
+    size_t n = st_model_group_size(g);
+    t->best_s = -1;
+    for (int r = 0; r < repeat; r++) {
+        long sum = 0;
+        double t0 = now_seconds(), dt;
+        for (int p = 0; p < passes; p++) {
+            for (size_t i = 0; i < q->n; i++) {
+                if (st_model_group_predict_text(g, q->buf + q->off[i], q->len[i], scratch, pred) != ST_OK)
+                    return -1;
+                for (size_t k = 0; k < n; k++)
+                    sum += pred[k].label;
+            }
+        }
+        dt = now_seconds() - t0;
+        if (t->best_s < 0 || dt < t->best_s)
+            t->best_s = dt;
+        t->checksum = sum;
+    }
+    return 0;
+}
+
+/* 1 when a and b are the same prediction to the last bit (label, decision values, probabilities). */
+static int same_prediction(const st_prediction *a, const st_prediction *b)
+{
+    int np = a->nr_class * (a->nr_class - 1) / 2;
+    return a->label == b->label && a->has_prob == b->has_prob && a->nr_class == b->nr_class &&
+           !memcmp(a->dec, b->dec, (size_t)np * sizeof(a->dec[0])) &&
+           !memcmp(a->prob, b->prob, (size_t)a->nr_class * sizeof(a->prob[0]));
+}
+
+/* Returns the number of (quote, model) predictions where st_model_group_predict_text differs from
+ * st_model_predict_text (fast path) in any bit, or -1 on errors. */
+static long check_group(const st_model_group *g, st_model *const *models, const quotes *q,
+                        st_featurize_scratch *scratch)
+{
+    st_prediction pred[MAX_MODELS], one;
+    long bad = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        if (st_model_group_predict_text(g, q->buf + q->off[i], q->len[i], scratch, pred) != ST_OK)
+            return -1;
+        for (size_t k = 0; k < st_model_group_size(g); k++) {
+            if (st_model_predict_text(models[k], q->buf + q->off[i], q->len[i], scratch, NULL, &one) != ST_OK)
+                return -1;
+            bad += !same_prediction(&pred[k], &one);
+        }
+    }
+    return bad;
+}
+
 /* Times the pipeline with one tokenization per quote shared by all models, as time_text; only
  * valid when every model's tokenizer config equals the first's (tokens_shareable). vectors 0: the
  * hot path, st_tokenize then st_model_predict_tokens per model; 1: st_tokenize then
@@ -571,7 +629,9 @@ int main(int argc, char **argv)
     st_svec x, *vecs = NULL;
     size_t n_vecs = 0;
     int status = 2, first = 1;
-    timing all, one[MAX_MODELS], vec, tokenize, shared = {-1, 0}, shared_vec = {-1, 0};
+    timing all, separate, one[MAX_MODELS], vec, tokenize, shared = {-1, 0}, shared_vec = {-1, 0};
+    st_model_group *group = NULL;
+    long group_bad = 0;
     long fast_bad = 0;
     double fast_diff = 0;
     st_tokens toks;
@@ -594,6 +654,10 @@ int main(int argc, char **argv)
             goto out_free_models;
         }
     }
+    if ((rc = st_model_group_new((const st_model *const *)models, (size_t)o.n_models, &group)) != ST_OK) {
+        fprintf(stderr, "stance-bench-predict: %s\n", st_strerror(rc));
+        goto out_free_models;
+    }
     if ((rc = st_featurize_scratch_new(&scratch)) != ST_OK) {
         fprintf(stderr, "stance-bench-predict: %s\n", st_strerror(rc));
         goto out_free_models;
@@ -609,10 +673,18 @@ int main(int argc, char **argv)
     }
 
     /* Warm-up: one untimed pass of every model, so scratch and x have grown to their final size. */
-    if (time_text(models, o.n_models, -1, &q, 1, 1, scratch, &all))
+    if (time_text(models, o.n_models, -1, &q, 1, 1, scratch, &separate))
         goto out_predict_failed;
-    if (time_text(models, o.n_models, -1, &q, o.passes, o.repeat, scratch, &all))
+    if (time_text(models, o.n_models, -1, &q, o.passes, o.repeat, scratch, &separate))
         goto out_predict_failed;
+    if (time_group(group, &q, 1, 1, scratch, &all) ||
+        time_group(group, &q, o.passes, o.repeat, scratch, &all))
+        goto out_predict_failed;
+    if (all.checksum != separate.checksum) {
+        fprintf(stderr, "stance-bench-predict: st_model_group_predict_text predicts other labels than "
+                        "st_model_predict_text\n");
+        goto out_free_scratch;
+    }
     if (time_tokenize(models[0], &q, 1, 1, &toks, &tokenize) ||
         time_tokenize(models[0], &q, o.passes, o.repeat, &toks, &tokenize))
         goto out_predict_failed;
@@ -633,6 +705,16 @@ int main(int argc, char **argv)
                 goto out_free_scratch;
             }
         }
+    }
+    group_bad = check_group(group, models, &q, scratch);
+    if (group_bad < 0)
+        goto out_predict_failed;
+    if (group_bad > 0) {
+        fprintf(stderr,
+                "stance-bench-predict: st_model_group_predict_text and st_model_predict_text differ on %ld "
+                "predictions\n",
+                group_bad);
+        goto out_free_scratch;
     }
     fast_bad = check_fast_path(models, o.n_models, &q, scratch, &x, &fast_diff);
     if (fast_bad < 0)
@@ -670,11 +752,13 @@ int main(int argc, char **argv)
         printf("%zu quotes, %.2f MB, %d passes, best of %d; models:", q.n, q.bytes / 1e6, o.passes, o.repeat);
         for (int k = 0; k < o.n_models; k++)
             printf(" %s (%s)", st_model_task(models[k]), o.model_dirs[k]);
-        printf("\nfast path (no vector) vs vector path: labels equal, max |dec or prob difference| %.3g\n",
+        printf("\nfast path (no vector) vs vector path: labels equal, max |dec or prob difference| %.3g\n"
+               "model group vs each model alone: every prediction bit-identical\n",
                fast_diff);
     }
     report("tokenize", &tokenize, &q, o.passes, o.json, &first);
     report("pipeline", &all, &q, o.passes, o.json, &first);
+    report("pipeline_separate", &separate, &q, o.passes, o.json, &first);
     if (shared.best_s >= 0) {
         report("pipeline_shared_tokens", &shared, &q, o.passes, o.json, &first);
         report("pipeline_shared_vectors", &shared_vec, &q, o.passes, o.json, &first);
@@ -700,6 +784,7 @@ out_free_vecs:
 out_free_scratch:
     st_featurize_scratch_free(&scratch);
 out_free_models:
+    st_model_group_free(&group);
     for (int k = 0; k < o.n_models; k++)
         st_model_free(&models[k]);
     st_svec_free(&x);

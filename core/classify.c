@@ -30,12 +30,15 @@ struct st_modelset {
     atomic_size_t refs;
     st_model *stance;
     st_model *sentiment;
+    /* The merged lookup of both vocabularies when their term settings agree (else NULL): each
+     * quote's terms are then generated and looked up once for both models. */
+    st_vocab_group *vocabs;
 };
 
 struct st_classifier {
     st_featurize_scratch *scratch;
     st_tokens toks; /* the quote's tokens, shared by both models when their tokenizer settings agree */
-    st_svec x;
+    st_svec x[2];   /* the quote's vector in each task's vocabulary (stance, sentiment) */
     st_quotes quotes;
     st_contribution contrib[2][MAX_EXPLAIN_K]; /* the explanation of each task (stance, sentiment) */
     size_t n_contrib[2];
@@ -69,9 +72,17 @@ st_status st_modelset_load(const char *dir, st_modelset **out, st_error *err)
         goto out_free_set;
     if ((rc = load_task(dir, "sentiment", &s->sentiment, err)) != ST_OK)
         goto out_free_stance;
+    const st_vocab *v[2] = {st_model_vocab(s->stance), st_model_vocab(s->sentiment)};
+    if (st_vocab_same_terms(v[0], v[1]) && (rc = st_vocab_group_new(v, 2, &s->vocabs)) != ST_OK) {
+        st_error_set(err, rc, dir, 0, "cannot merge the stance and sentiment vocabularies: %s",
+                     st_strerror(rc));
+        goto out_free_sentiment;
+    }
     *out = s;
     return ST_OK;
 
+out_free_sentiment:
+    st_model_free(&s->sentiment);
 out_free_stance:
     st_model_free(&s->stance);
 out_free_set:
@@ -94,6 +105,7 @@ void st_modelset_unref(st_modelset *s)
     assert(before > 0);
     if (before != 1)
         return;
+    st_vocab_group_free(&s->vocabs);
     st_model_free(&s->stance);
     st_model_free(&s->sentiment);
     free(s);
@@ -173,7 +185,8 @@ st_status st_classifier_new(st_classifier **out)
     if ((rc = st_featurize_scratch_new(&c->scratch)) != ST_OK)
         goto out_free_classifier;
     st_tokens_init(&c->toks);
-    st_svec_init(&c->x);
+    st_svec_init(&c->x[0]);
+    st_svec_init(&c->x[1]);
     st_quotes_init(&c->quotes);
     *out = c;
     return ST_OK;
@@ -190,7 +203,8 @@ void st_classifier_free(st_classifier **pc)
     st_classifier *c = *pc;
     st_featurize_scratch_free(&c->scratch);
     st_tokens_free(&c->toks);
-    st_svec_free(&c->x);
+    st_svec_free(&c->x[0]);
+    st_svec_free(&c->x[1]);
     st_quotes_free(&c->quotes);
     free(c);
     *pc = NULL;
@@ -560,21 +574,25 @@ static st_status classify_one(jw *w, st_classifier *c, const st_modelset *set, c
         if ((rc = st_tokenize(tc, text, len, &c->toks)) != ST_OK)
             return rc;
     }
+    /* Both vectors at once when the vocabularies are merged: the same vectors, bit for bit. */
+    if (set->vocabs && (rc = st_featurize_group_tokens(set->vocabs, &c->toks, c->scratch, c->x)) != ST_OK)
+        return rc;
     for (int t = 0; t < 2; t++) {
         const st_vocab *v = st_model_vocab(models[t]);
-        rc = shared ? st_featurize_tokens(v, &c->toks, c->scratch, &c->x)
-                    : st_featurize(v, text, len, c->scratch, &c->x);
-        if (rc != ST_OK)
-            return rc;
-        st_model_predict_vec(models[t], &c->x, &p[t]);
+        if (!set->vocabs) {
+            rc = shared ? st_featurize_tokens(v, &c->toks, c->scratch, &c->x[t])
+                        : st_featurize(v, text, len, c->scratch, &c->x[t]);
+            if (rc != ST_OK)
+                return rc;
+        }
+        st_model_predict_vec(models[t], &c->x[t], &p[t]);
         if (t == 0)
             JW_LIT(w, ",\"stance\":");
         else
             JW_LIT(w, ",\"sentiment\":");
         write_prediction(w, models[t], &p[t]);
         if (explain) {
-            /* c->x holds this model's vector only until the next model's replaces it. */
-            st_model_explain(models[t], &c->x, &p[t], c->contrib[t], k, &c->n_contrib[t]);
+            st_model_explain(models[t], &c->x[t], &p[t], c->contrib[t], k, &c->n_contrib[t]);
             assert(c->n_contrib[t] <= k);
         }
     }

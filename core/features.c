@@ -10,10 +10,13 @@
  *   - The vocabulary is an open-addressing table (linear probing, load <= 1/2) of {key, id, pool
  *     offset} slots; a probe compares bytes only on a full match of a hashed key. Slots are
  *     prefetched PREFETCH_AHEAD occurrences ahead.
- *   - Counting (count_terms) uses a per-id counter array stamped per call, so a text's distinct
- *     ids come out without sorting; st_featurize sorts only the distinct ids (quicksort under 64,
- *     LSD radix above). With character n-grams the vocabulary caches the n-gram ids of each word
+ *   - Counting (count_terms, group_count) tests and sets one bit per occurrence in a per-id bitmap
+ *     (see struct counter), without a branch, so a text's distinct ids come out in first-occurrence
+ *     order without sorting; st_featurize sorts only the distinct ids (quicksort under 64, LSD
+ *     radix above). With character n-grams the vocabulary caches the n-gram ids of each word
  *     unigram term, so a known token costs one lookup instead of one per n-gram.
+ *   - A vocabulary group (st_vocab_group) looks every occurrence up once for several
+ *     vocabularies and caches the n-gram ids of every word any of them knows (see below).
  *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_features.h"
 
@@ -388,12 +391,9 @@ static int vocab_find_str(const st_vocab *v, const char *term, size_t n, uint64_
     }
 }
 
-/* True when vocabulary term id (at pool offset off) is the term of r (whose key matched). */
-static int ref_matches(const st_vocab *v, uint32_t id, uint32_t off, const st_tokens *t, const char *pad,
-                       const tref *r)
+/* True when the term term[0..tl) is the term of r (whose key matched). */
+static int term_matches(const char *term, size_t tl, const st_tokens *t, const char *pad, const tref *r)
 {
-    const char *term = v->pool + off;
-    size_t tl = v->len[id];
     if (r->n & REF_CHAR) {
         size_t n = r->n & ~REF_CHAR;
         return tl == CHAR_PREFIX_LEN + n && memcmp(term, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0 &&
@@ -427,7 +427,7 @@ vocab_find_ref(const st_vocab *v, const st_tokens *t, const char *pad, const tre
     for (;;) {
         const vslot *sl = &v->slots[i];
         if (sl->key == key) {
-            if (!(key & KEY_HASHED) || ref_matches(v, sl->id, sl->off, t, pad, r))
+            if (!(key & KEY_HASHED) || term_matches(v->pool + sl->off, v->len[sl->id], t, pad, r))
                 return (int)sl->id;
         } else if (sl->key == 0) {
             return 0;
@@ -543,10 +543,28 @@ int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 #define TF_TABLE 64      /* 1 + ln(tf) for tf < TF_TABLE, computed once per scratch */
 #define PREFETCH_AHEAD 8 /* term occurrences between a slot's prefetch and its probe */
 
-typedef struct dcount { /* a dense per-id counter, valid when stamp == the scratch's epoch */
-    uint32_t stamp;
-    uint32_t count;
-} dcount;
+/* The term counts of one text in one vocabulary: the distinct ids in first-occurrence order
+ * (uid), their counts (cnt, same order) and tf weights (utf). A term occurrence costs a test and
+ * set of one bit in a per-id bitmap (vocabulary size / 8 bytes, so it stays in the L1 cache):
+ * a first occurrence appends the id to uid, a repeat appends it to rep. Once the text is done,
+ * counter_end records each id's place in pos (per id, written before it is read), adds the
+ * repeats to cnt and clears the bits. */
+typedef struct counter {
+    uint64_t *bits; /* bit id: seen in this text; all zero between texts */
+    size_t bits_cap;
+    uint32_t *pos; /* pos[id]: place of id in uid, valid for the ids seen in this text */
+    size_t pos_cap;
+    int *uid;
+    size_t u_cap;
+    uint32_t *cnt;
+    size_t cnt_cap;
+    uint32_t *rep; /* the repeated occurrences of this text */
+    size_t rep_cap;
+    double *utf;
+    size_t utf_cap;
+    uint64_t *key; /* id << 32 | count of each distinct id, and the radix sort's second buffer */
+    size_t key_cap;
+} counter;
 
 struct st_featurize_scratch {
     st_tokens toks;
@@ -558,19 +576,16 @@ struct st_featurize_scratch {
     size_t cpb_cap;
     tref *refs; /* the term occurrences of the text, in generation order */
     size_t refs_cap;
-    int *tmp; /* the radix sort's second buffer, as large as uid */
-    size_t tmp_cap;
     uint64_t *th; /* hash of each token */
     size_t th_cap;
-    dcount *dense; /* per-id counters for st_featurize_tf, indexed by id */
-    size_t dense_cap;
-    uint32_t epoch;
     unsigned char *need; /* per token: its character n-grams are not cached */
     size_t need_cap;
-    int *uid; /* distinct ids of the text (st_featurize_tf), first occurrence order */
-    size_t u_cap;
-    double *utf; /* their tf weights */
-    size_t utf_cap;
+    uint32_t *gu; /* group_count: the group entry of each term occurrence (refs) */
+    size_t gu_cap;
+    uint32_t *gtok; /* group_count: per token its cache (1 + index, or 0), then where its refs start */
+    size_t gtok_cap;
+    counter cnt[ST_VOCAB_GROUP_MAX]; /* one per vocabulary featurized at once; single-vocabulary calls use
+                                        cnt[0] */
     double tf_log[TF_TABLE];
 };
 
@@ -595,12 +610,19 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     free(s->pad);
     free(s->cpb);
     free(s->refs);
-    free(s->tmp);
     free(s->th);
-    free(s->dense);
-    free(s->uid);
     free(s->need);
-    free(s->utf);
+    free(s->gu);
+    free(s->gtok);
+    for (size_t k = 0; k < ST_VOCAB_GROUP_MAX; k++) {
+        free(s->cnt[k].bits);
+        free(s->cnt[k].pos);
+        free(s->cnt[k].rep);
+        free(s->cnt[k].uid);
+        free(s->cnt[k].cnt);
+        free(s->cnt[k].utf);
+        free(s->cnt[k].key);
+    }
     free(s);
     *ps = NULL;
 }
@@ -725,8 +747,9 @@ static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens 
         size_t un = (size_t)n;
         for (size_t i = 0; i + un <= nt; i++) {
             uint64_t key;
-            if (un == 1) {
-                key = word_key(buf + off[i], tlen[i]);
+            if (un == 1) { /* word_key, from the token's hash when there is one */
+                key = cfg->ngram_max > 1 ? th[i] | (tlen[i] > KEY_INLINE_MAX ? KEY_HASHED : 0)
+                                         : word_key(buf + off[i], tlen[i]);
             } else {
                 uint64_t h = th[i];
                 for (size_t j = 1; j < un; j++)
@@ -751,9 +774,11 @@ static inline const char *char_word(const char *w, size_t *wl)
 }
 
 /* Appends the character n-gram occurrences of the tokens of t (those with need[i] != 0; need NULL:
- * all) to s->refs from *k, token by token, writing their padded words to s->pad. */
+ * all) to s->refs from *k, token by token, writing their padded words to s->pad. first (may be
+ * NULL, else t->n + 1 entries) receives where each token's occurrences start in s->refs, and
+ * first[t->n] where the last ends. */
 static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens *t, st_featurize_scratch *s,
-                               const unsigned char *need, size_t *k)
+                               const unsigned char *need, size_t *k, uint32_t *first)
 {
     size_t nt = t->n, total = 8;
     for (size_t i = 0; i < nt; i++)
@@ -777,6 +802,8 @@ static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens 
     memset(s->pad + at, 0, 8);
     at = 0;
     for (size_t i = 0; i < nt; i++) {
+        if (first)
+            first[i] = (uint32_t)*k;
         if (need && !need[i])
             continue;
         size_t wl = t->len[i];
@@ -786,6 +813,8 @@ static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens 
             return rc;
         at += wl + 2;
     }
+    if (first)
+        first[nt] = (uint32_t)*k;
     return ST_OK;
 }
 
@@ -801,7 +830,7 @@ static st_status gen_terms(const st_featurizer_config *cfg, const st_tokens *t, 
         return ST_ERR_NOMEM;
     st_status rc = gen_word_refs(cfg, t, s, &k);
     if (rc == ST_OK && cfg->char_ngram_max > 0 && t->n > 0)
-        rc = gen_char_refs(cfg, t, s, NULL, &k);
+        rc = gen_char_refs(cfg, t, s, NULL, &k, NULL);
     if (rc != ST_OK)
         return rc;
     *count = k;
@@ -1047,10 +1076,10 @@ out_free_scratch:
 
 /* ---- featurizing ---- */
 
-static void insertion_sort(int *a, size_t n)
+static void insertion_sort(uint64_t *a, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
-        int x = a[i];
+        uint64_t x = a[i];
         size_t j = i;
         while (j > 0 && a[j - 1] > x) {
             a[j] = a[j - 1];
@@ -1063,12 +1092,12 @@ static void insertion_sort(int *a, size_t n)
 /* Sorts a[0..n) ascending in place without allocating (glibc's qsort may malloc): quicksort with
  * a median-of-three pivot, recursing into the smaller side (depth <= log2 n), insertion sort for
  * short ranges. */
-static void sort_ints(int *a, size_t n)
+static void sort_keys(uint64_t *a, size_t n)
 {
     while (n > 16) {
         size_t m = n / 2;
-        int x = a[0], y = a[m], z = a[n - 1];
-        int pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        uint64_t x = a[0], y = a[m], z = a[n - 1];
+        uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
         size_t i = 0, j = n - 1;
         for (;;) { /* Hoare partition: stops on elements equal to the pivot, so it never runs off */
             while (a[i] < pivot)
@@ -1077,7 +1106,7 @@ static void sort_ints(int *a, size_t n)
                 j--;
             if (i >= j)
                 break;
-            int t = a[i];
+            uint64_t t = a[i];
             a[i] = a[j];
             a[j] = t;
             i++;
@@ -1087,31 +1116,31 @@ static void sort_ints(int *a, size_t n)
         if (left >= n)
             break; /* no progress (cannot happen with a median pivot): finish by insertion */
         if (left < n - left) {
-            sort_ints(a, left);
+            sort_keys(a, left);
             a += left;
             n -= left;
         } else {
-            sort_ints(a + left, n - left);
+            sort_keys(a + left, n - left);
             n = left;
         }
     }
     insertion_sort(a, n);
 }
 
-/* LSD radix sort, eight bits per pass, of a[0..n) whose values are in [0, 256^passes), using
- * tmp[0..n); returns the array that holds the sorted values (a or tmp). O(n + 256) per pass, for
- * the long id lists of long texts and character n-grams, where quicksort costs ~80 instructions
- * per element. */
-static int *radix_sort(int *a, int *tmp, size_t n, int passes)
+/* LSD radix sort, eight bits per pass, of a[0..n) by their bits 32 .. 32 + 8 * passes (the ids of
+ * id << 32 | count keys: distinct, so the low half never decides), using tmp[0..n); returns the
+ * array that holds the sorted values (a or tmp). O(n + 256) per pass, for the long id lists of
+ * long texts and character n-grams, where quicksort costs ~80 instructions per element. */
+static uint64_t *radix_sort(uint64_t *a, uint64_t *tmp, size_t n, int passes)
 {
     uint32_t cnt[4][256];
     memset(cnt, 0, (size_t)passes * sizeof cnt[0]);
     for (size_t i = 0; i < n; i++) {
-        uint32_t x = (uint32_t)a[i];
+        uint32_t x = (uint32_t)(a[i] >> 32);
         for (int p = 0; p < passes; p++)
             cnt[p][(x >> (8 * p)) & 255]++;
     }
-    int *src = a, *dst = tmp;
+    uint64_t *src = a, *dst = tmp;
     for (int p = 0; p < passes; p++) {
         uint32_t sum = 0;
         for (int d = 0; d < 256; d++) {
@@ -1120,10 +1149,10 @@ static int *radix_sort(int *a, int *tmp, size_t n, int passes)
             sum += c;
         }
         for (size_t i = 0; i < n; i++) {
-            uint32_t x = (uint32_t)src[i];
-            dst[cnt[p][(x >> (8 * p)) & 255]++] = (int)x;
+            uint64_t x = src[i];
+            dst[cnt[p][((uint32_t)(x >> 32) >> (8 * p)) & 255]++] = x;
         }
-        int *t = src;
+        uint64_t *t = src;
         src = dst;
         dst = t;
     }
@@ -1133,29 +1162,137 @@ static int *radix_sort(int *a, int *tmp, size_t n, int passes)
 /* The tf weight of a term seen c >= 1 times: 1 + ln c (sublinear) or c. */
 static inline double tf_weight(const st_featurize_scratch *s, int sublinear, uint32_t c)
 {
-    if (c == 1)
-        return 1.0;
     if (!sublinear)
         return (double)c;
-    return c < TF_TABLE ? s->tf_log[c] : 1.0 + log((double)c);
+    return c < TF_TABLE ? s->tf_log[c] : 1.0 + log((double)c); /* tf_log[1] = 1 + ln 1 = 1 exactly */
 }
 
-/* Counts id once more in the stamped per-id counters, recording a first occurrence in uid. */
+/* Prepares c for one text of a vocabulary of size terms, with at most occ known term occurrences
+ * and at most ubound distinct ones. */
+static st_status counter_begin(counter *c, size_t size, size_t occ, size_t ubound)
+{
+    size_t words = size / 64 + 1;
+    if (words > c->bits_cap) { /* zeroed once; counter_end keeps it zero */
+        size_t old = c->bits_cap;
+        if (!grow(&c->bits, &c->bits_cap, words, sizeof *c->bits))
+            return ST_ERR_NOMEM;
+        memset(c->bits + old, 0, (c->bits_cap - old) * sizeof *c->bits);
+    }
+    /* COUNT_ID writes one past the last distinct id and the last repeat */
+    if (!grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
+        !grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
+        !grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
+        !grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
+        return ST_ERR_NOMEM;
+    return ST_OK;
+}
+
+/* Completes the counts of the n distinct ids and nrep repeats recorded in c, and clears the
+ * bitmap (every bit set belongs to one of the n ids, so their words are zeroed whole). */
+static void counter_end(counter *c, size_t n, size_t nrep)
+{
+    uint32_t *cnt = c->cnt, *pos = c->pos;
+    const uint32_t *rep = c->rep;
+    const int *uid = c->uid;
+    for (size_t e = 0; e < n; e++) {
+        cnt[e] = 1;
+        pos[uid[e]] = (uint32_t)e;
+    }
+    for (size_t r = 0; r < nrep; r++)
+        cnt[pos[rep[r]]]++;
+    for (size_t e = 0; e < n; e++)
+        c->bits[(uint32_t)uid[e] >> 6] = 0;
+}
+
+/* The tf form (st_term_tf) of the n distinct ids counted in c under v. */
+static st_status counter_tf(const st_vocab *v, const st_featurize_scratch *s, counter *c, size_t n,
+                            st_term_tf *out)
+{
+    if (!grow(&c->utf, &c->utf_cap, n, sizeof *c->utf))
+        return ST_ERR_NOMEM;
+    int sub = v->cfg.sublinear_tf;
+    for (size_t e = 0; e < n; e++)
+        c->utf[e] = tf_weight(s, sub, c->cnt[e]);
+    out->id = c->uid;
+    out->tf = c->utf;
+    out->n = n;
+    return ST_OK;
+}
+
+/* The sorted, L2-normalised tf-idf vector of the n distinct ids counted in c under v (sums in id
+ * order, so every caller gets the same bits). */
+static st_status counter_svec(const st_vocab *v, const st_featurize_scratch *s, counter *c, size_t n,
+                              st_svec *out)
+{
+    if (n == 0)
+        return ST_OK;
+    if (!grow(&c->key, &c->key_cap, 2 * n, sizeof *c->key))
+        return ST_ERR_NOMEM;
+    uint64_t *keys = c->key;
+    for (size_t e = 0; e < n; e++)
+        keys[e] = (uint64_t)(uint32_t)c->uid[e] << 32 | c->cnt[e];
+    if (n <= 64) {
+        sort_keys(keys, n);
+    } else {
+        int passes = v->size < (1u << 8) ? 1 : v->size < (1u << 16) ? 2 : v->size < (1u << 24) ? 3 : 4;
+        keys = radix_sort(keys, c->key + n, n, passes);
+    }
+    if (!svec_reserve(out, n))
+        return ST_ERR_NOMEM;
+    int sub = v->cfg.sublinear_tf;
+    double sumsq = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        int id = (int)(keys[i] >> 32);
+        double w = tf_weight(s, sub, (uint32_t)keys[i]) * v->idf[id];
+        out->index[i] = id;
+        out->value[i] = w;
+        sumsq += w * w;
+    }
+    double inv = 1.0 / sqrt(sumsq); /* sumsq > 0: every idf >= 1 */
+    for (size_t i = 0; i < n; i++)
+        out->value[i] *= inv;
+    out->n = n;
+    return ST_OK;
+}
+
+/* Counts id once more in the counter whose bitmap, distinct ids and repeats are bits, uid (n so
+ * far) and rep (nrep so far). */
 #define COUNT_ID(id_)                                                                                        \
-    do {                                                                                                     \
-        dcount *c_ = &d[(id_)];                                                                              \
-        if (c_->stamp != ep) {                                                                               \
-            c_->stamp = ep;                                                                                  \
-            c_->count = 1;                                                                                   \
-            uid[n++] = (int)(id_);                                                                           \
-        } else {                                                                                             \
-            c_->count++;                                                                                     \
-        }                                                                                                    \
+    do { /* without a branch: whether an id repeats is a coin toss the predictor would lose */               \
+        uint32_t i_ = (uint32_t)(id_);                                                                       \
+        uint64_t *w_ = &bits[i_ >> 6], v_ = *w_;                                                             \
+        size_t seen_ = (size_t)(v_ >> (i_ & 63)) & 1;                                                        \
+        *w_ = v_ | (uint64_t)1 << (i_ & 63);                                                                 \
+        uid[n] = (int)i_;                                                                                    \
+        rep[nrep] = i_;                                                                                      \
+        n += 1 - seen_;                                                                                      \
+        nrep += seen_;                                                                                       \
     } while (0)
 
+/* COUNT_ID for an id that may be 0 (an unknown term), which counts nothing: id 0's bit may stay
+ * set between texts, but it is never read for a known id. */
+#define COUNT_ID_OR_0(id_)                                                                                   \
+    do {                                                                                                     \
+        uint32_t i_ = (uint32_t)(id_);                                                                       \
+        uint64_t *w_ = &bits[i_ >> 6], v_ = *w_;                                                             \
+        size_t seen_ = (size_t)(v_ >> (i_ & 63)) & 1, known_ = i_ != 0;                                      \
+        *w_ = v_ | (uint64_t)1 << (i_ & 63);                                                                 \
+        uid[n] = (int)i_;                                                                                    \
+        rep[nrep] = i_;                                                                                      \
+        n += (1 - seen_) & known_;                                                                           \
+        nrep += seen_ & known_;                                                                              \
+    } while (0)
+
+/* The locals COUNT_ID works with, for counter c_. */
+#define COUNT_LOCALS(c_)                                                                                     \
+    uint64_t *bits = (c_)->bits;                                                                             \
+    uint32_t *rep = (c_)->rep;                                                                               \
+    int *uid = (c_)->uid;                                                                                    \
+    size_t n = 0, nrep = 0
+
 /* Looks up every term occurrence of toks in v and counts the known ones: the distinct ids go to
- * s->uid[0..*nu) in first-occurrence order, their counts to s->dense[id].count. No sort, no hash
- * of ids: a per-id counter stamped with the call's epoch. With character n-grams, a token found as
+ * s->cnt[0].uid[0..*nu) in first-occurrence order, their counts to s->cnt[0].cnt (same order). No
+ * sort, no hash of ids: a per-id bitmap (struct counter). With character n-grams, a token found as
  * a unigram takes its n-gram ids from the vocabulary's cache (v->cg_off); only the other tokens'
  * n-grams are generated and looked up. The counts equal those of every occurrence gen_terms makes. */
 static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, size_t *nu)
@@ -1169,32 +1306,22 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     st_status rc = gen_word_refs(cfg, toks, s, &nr);
     if (rc != ST_OK)
         return rc;
-    if (v->size + 1 > s->dense_cap) {
-        size_t old = s->dense_cap;
-        if (!grow(&s->dense, &s->dense_cap, v->size + 1, sizeof *s->dense))
-            return ST_ERR_NOMEM;
-        memset(s->dense + old, 0, (s->dense_cap - old) * sizeof *s->dense);
-    }
     size_t ubound = bound < v->size ? bound : v->size;
     int chars = cfg->char_ngram_max > 0 && nt > 0;
     int cached = chars && v->cg_off && cfg->ngram_min == 1;
-    if (!grow(&s->uid, &s->u_cap, ubound, sizeof *s->uid) || (cached && !grow(&s->need, &s->need_cap, nt, 1)))
+    counter *c = &s->cnt[0];
+    if ((rc = counter_begin(c, v->size, bound, ubound)) != ST_OK)
+        return rc;
+    if (cached && !grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
-    if (++s->epoch == 0) { /* after 2^32 calls: every stamp is stale again */
-        memset(s->dense, 0, s->dense_cap * sizeof *s->dense);
-        s->epoch = 1;
-    }
-    const uint32_t ep = s->epoch;
-    dcount *d = s->dense;
-    int *uid = s->uid;
-    size_t n = 0;
+    COUNT_LOCALS(c);
     for (int pass = 0; pass < 2; pass++) {
         size_t from = 0;
         if (pass == 1) { /* character n-grams of the tokens the cache did not cover */
             if (!chars)
                 break;
             from = nr;
-            if ((rc = gen_char_refs(cfg, toks, s, cached ? s->need : NULL, &nr)) != ST_OK)
+            if ((rc = gen_char_refs(cfg, toks, s, cached ? s->need : NULL, &nr, NULL)) != ST_OK)
                 return rc;
         }
         const tref *refs = s->refs;
@@ -1215,10 +1342,10 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
                 COUNT_ID(id);
         }
     }
+    counter_end(c, n, nrep);
     *nu = n;
     return ST_OK;
 }
-#undef COUNT_ID
 
 /* Builds v->cg_off / v->cg_ids (see struct st_vocab) for a vocabulary with character n-grams, once
  * its table is built: each word unigram term's n-grams generated as gen_terms does for a token. */
@@ -1285,6 +1412,487 @@ out_free:
     return rc;
 }
 
+/* ---- vocabulary groups ----
+ * One open-addressing table (linear probing, load <= 1/2) of term keys, as in a vocabulary, whose
+ * entries are the union of the vocabularies' terms plus the words (word unigram terms without their
+ * "NOT_" prefix) whose character n-grams are cached. Entry u has a record rec[u * (n + 1) ..]: its
+ * id in each vocabulary (0 when absent), then 1 + the offset of its cache block in cgb (0 when its
+ * character n-grams are not cached). A cache block holds, for each vocabulary, the number of its
+ * known n-gram ids, then each vocabulary's ids in generation order with repeats (as
+ * vocab_char_cache keeps them per unigram), so one token's n-grams for every vocabulary are one
+ * contiguous read. group_count follows count_terms step by step for each vocabulary, reading the
+ * ids of occurrences looked up once for all; the records, blocks and weight rows it will read are
+ * prefetched a phase ahead, since a quote's work is otherwise dominated by cache misses. */
+
+typedef struct gslot {
+    uint64_t key; /* 0: empty */
+    uint32_t u;   /* the entry, 1-based */
+    uint32_t unused;
+} gslot;
+
+struct st_vocab_group {
+    size_t n; /* vocabularies */
+    const st_vocab *v[ST_VOCAB_GROUP_MAX];
+    st_featurizer_config cfg; /* v[0]'s: the term settings all share */
+    gslot *slots;
+    size_t mask;
+    size_t nu, ucap;    /* entries 1..nu; the arrays below have ucap + 1 entries */
+    uint32_t *rec;      /* per entry: n ids, then 1 + its cache block's offset in cgb, or 0 */
+    const char **bytes; /* the entry's term (a word for a cached word), borrowed from a pool */
+    uint32_t *blen;
+    uint32_t *cgb; /* cache blocks */
+    size_t cgb_len;
+    /* The character n-grams of at most 4 bytes (most of them), also in a table of their own, a
+     * quarter the size of the main one, so that the lookups of an unknown word's n-grams stay in
+     * the L2 cache: slots bytes << 32 | entry (0: empty); the bytes (no NUL in a token) are the
+     * key, so equal keys are equal n-grams. */
+    uint64_t *cslots;
+    uint32_t cmask, cshift;
+};
+
+int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
+{
+    const st_featurizer_config *x = &a->cfg, *y = &b->cfg;
+    return x->tok.casefold == y->tok.casefold && x->tok.negation == y->tok.negation &&
+           x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
+           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max;
+}
+
+size_t st_vocab_group_size(const st_vocab_group *g)
+{
+    return g->n;
+}
+
+void st_vocab_group_free(st_vocab_group **pg)
+{
+    if (!pg || !*pg)
+        return;
+    st_vocab_group *g = *pg;
+    free(g->slots);
+    free(g->rec);
+    free(g->bytes);
+    free(g->blen);
+    free(g->cgb);
+    free(g->cslots);
+    free(g);
+    *pg = NULL;
+}
+
+/* Entry of the term occurrence r, or 0 (as vocab_find_ref). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline uint32_t
+group_find_ref(const st_vocab_group *g, const st_tokens *t, const char *pad, const tref *r)
+{
+    uint64_t key = r->key;
+    size_t i = (size_t)key_mix(key) & g->mask;
+    for (;;) {
+        const gslot *sl = &g->slots[i];
+        if (sl->key == key) {
+            if (!(key & KEY_HASHED) || term_matches(g->bytes[sl->u], g->blen[sl->u], t, pad, r))
+                return sl->u;
+        } else if (sl->key == 0) {
+            return 0;
+        }
+        i = (i + 1) & g->mask;
+    }
+}
+
+/* The slot of the string p[0..n) whose key is key: its own, or the empty one where it belongs. */
+static size_t group_slot(const st_vocab_group *g, uint64_t key, const char *p, size_t n)
+{
+    size_t i = (size_t)key_mix(key) & g->mask;
+    for (;;) {
+        const gslot *sl = &g->slots[i];
+        if (sl->key == 0)
+            return i;
+        if (sl->key == key &&
+            (!(key & KEY_HASHED) || (g->blen[sl->u] == n && memcmp(g->bytes[sl->u], p, n) == 0)))
+            return i;
+        i = (i + 1) & g->mask;
+    }
+}
+
+/* Entry of the string p[0..n) whose key is key, added when missing (the table and the arrays have
+ * room for it: see st_vocab_group_new). */
+static uint32_t group_add(st_vocab_group *g, uint64_t key, const char *p, size_t n)
+{
+    gslot *sl = &g->slots[group_slot(g, key, p, n)];
+    if (sl->key != 0)
+        return sl->u;
+    assert(g->nu < g->ucap);
+    uint32_t u = (uint32_t)++g->nu;
+    sl->key = key;
+    sl->u = u;
+    g->bytes[u] = p;
+    g->blen[u] = (uint32_t)n;
+    return u;
+}
+
+/* Allocates the table for at most max_entries entries (load <= 1/2) and the entry arrays. */
+static st_status group_alloc(st_vocab_group *g, size_t max_entries)
+{
+    size_t cap = 16;
+    while (cap < 2 * max_entries)
+        cap *= 2;
+    g->slots = calloc(cap, sizeof *g->slots);
+    g->mask = cap - 1;
+    g->ucap = max_entries;
+    g->rec = calloc((max_entries + 1) * (g->n + 1), sizeof *g->rec);
+    g->bytes = calloc(max_entries + 1, sizeof *g->bytes);
+    g->blen = calloc(max_entries + 1, sizeof *g->blen);
+    if (!g->slots || !g->rec || !g->bytes || !g->blen)
+        return ST_ERR_NOMEM;
+    return ST_OK;
+}
+
+/* Rebuilds the table at the smallest size that keeps load <= 1/2 for the entries there are. */
+static st_status group_shrink(st_vocab_group *g)
+{
+    size_t cap = 16;
+    while (cap < 2 * g->nu)
+        cap *= 2;
+    if (cap == g->mask + 1)
+        return ST_OK;
+    gslot *ns = calloc(cap, sizeof *ns);
+    if (!ns)
+        return ST_ERR_NOMEM;
+    for (size_t i = 0; i <= g->mask; i++) {
+        if (g->slots[i].key == 0)
+            continue;
+        size_t j = (size_t)key_mix(g->slots[i].key) & (cap - 1);
+        while (ns[j].key != 0)
+            j = (j + 1) & (cap - 1);
+        ns[j] = g->slots[i];
+    }
+    free(g->slots);
+    g->slots = ns;
+    g->mask = cap - 1;
+    return ST_OK;
+}
+
+#define ID_MIX 0x9E3779B1u /* Fibonacci hashing of 32-bit keys */
+
+/* 1 when entry u is a character n-gram of 1 to 4 bytes (key: *bytes). */
+static int short_char_gram(const st_vocab_group *g, size_t u, uint32_t *bytes)
+{
+    size_t n = g->blen[u];
+    const char *p = g->bytes[u];
+    if (n < CHAR_PREFIX_LEN + 1 || n > CHAR_PREFIX_LEN + 4 || memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) != 0)
+        return 0;
+    *bytes = (uint32_t)load_small(p + CHAR_PREFIX_LEN, n - CHAR_PREFIX_LEN);
+    return 1;
+}
+
+/* Builds g->cslots (see struct st_vocab_group), load <= 1/2. */
+static st_status group_char_table(st_vocab_group *g)
+{
+    size_t count = 0, cap = 16;
+    uint32_t bytes, shift = 32 - 4;
+    for (size_t u = 1; u <= g->nu; u++)
+        count += (size_t)short_char_gram(g, u, &bytes);
+    while (cap < 2 * count) {
+        cap *= 2;
+        shift--;
+    }
+    if (!(g->cslots = calloc(cap, sizeof *g->cslots)))
+        return ST_ERR_NOMEM;
+    g->cmask = (uint32_t)(cap - 1);
+    g->cshift = shift;
+    for (size_t u = 1; u <= g->nu; u++) {
+        if (!short_char_gram(g, u, &bytes))
+            continue;
+        uint32_t h = (bytes * ID_MIX) >> shift;
+        while (g->cslots[h])
+            h = (h + 1) & g->cmask;
+        g->cslots[h] = (uint64_t)bytes << 32 | u;
+    }
+    return ST_OK;
+}
+
+/* 1 when term p[0..n) is a word unigram (no ' ', not a character n-gram). */
+static int is_word_unigram(const char *p, size_t n)
+{
+    return !memchr(p, ' ', n) && !(n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0);
+}
+
+/* Builds the cache block of every entry marked for one (its record's last field set to 1). */
+static st_status group_char_cache(st_vocab_group *g)
+{
+    st_status rc;
+    st_featurize_scratch *s;
+    if ((rc = st_featurize_scratch_new(&s)) != ST_OK)
+        return rc;
+    size_t N = g->n, R = N + 1, cap = 0, len = 0;
+    size_t sizes = (size_t)(g->cfg.char_ngram_max - g->cfg.char_ngram_min + 1);
+    for (size_t u = 1; u <= g->nu; u++) {
+        if (!g->rec[u * R + N])
+            continue;
+        size_t wl = g->blen[u], k = 0;
+        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
+            !grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
+            rc = ST_ERR_NOMEM;
+            goto out_free;
+        }
+        s->pad[0] = ' ';
+        memcpy(s->pad + 1, g->bytes[u], wl);
+        s->pad[wl + 1] = ' ';
+        memset(s->pad + wl + 2, 0, 8);
+        if ((rc = char_ngram_refs(&g->cfg, s, 0, wl + 2, s->refs, &k)) != ST_OK)
+            goto out_free;
+        uint32_t *blk = g->cgb + len, *d = blk + N;
+        for (size_t m = 0; m < N; m++) {
+            blk[m] = 0;
+            for (size_t r = 0; r < k; r++) {
+                uint32_t e = group_find_ref(g, NULL, s->pad, &s->refs[r]);
+                if (e && g->rec[e * R + m]) {
+                    *d++ = g->rec[e * R + m];
+                    blk[m]++;
+                }
+            }
+        }
+        if (len >= UINT32_MAX / 2) {
+            rc = ST_ERR_TOO_LARGE;
+            goto out_free;
+        }
+        g->rec[u * R + N] = (uint32_t)(len + 1);
+        len = (size_t)(d - g->cgb);
+    }
+    g->cgb_len = len;
+out_free:
+    st_featurize_scratch_free(&s);
+    return rc;
+}
+
+st_status st_vocab_group_new(const st_vocab *const *v, size_t n, st_vocab_group **out)
+{
+    st_status rc;
+    *out = NULL;
+    if (n == 0 || n > ST_VOCAB_GROUP_MAX)
+        return ST_ERR_INVALID;
+    size_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!st_vocab_same_terms(v[0], v[k]))
+            return ST_ERR_INVALID;
+        total += v[k]->size;
+    }
+    if (total >= UINT32_MAX / 4)
+        return ST_ERR_TOO_LARGE;
+    st_vocab_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return ST_ERR_NOMEM;
+    g->n = n;
+    g->cfg = v[0]->cfg;
+    for (size_t k = 0; k < n; k++)
+        g->v[k] = v[k];
+    size_t R = n + 1;
+    int chars = g->cfg.char_ngram_max > 0;
+    /* every term, plus at most one word per term */
+    if ((rc = group_alloc(g, chars ? 2 * total : total)) != ST_OK)
+        goto out_free;
+    for (size_t k = 0; k < n; k++)
+        for (size_t id = 1; id <= v[k]->size; id++) {
+            const char *term = v[k]->pool + v[k]->off[id];
+            size_t tl = v[k]->len[id];
+            g->rec[group_add(g, term_key(term, tl), term, tl) * R + k] = (uint32_t)id;
+        }
+    if (chars) { /* mark the words to cache: every word unigram's, without "NOT_" */
+        size_t terms = g->nu;
+        for (size_t u = 1; u <= terms; u++) {
+            size_t wl = g->blen[u];
+            if (!is_word_unigram(g->bytes[u], wl))
+                continue;
+            const char *w = char_word(g->bytes[u], &wl);
+            size_t e = w == g->bytes[u] ? u : group_add(g, word_key(w, wl), w, wl);
+            g->rec[e * R + n] = 1;
+        }
+    }
+    if ((rc = group_shrink(g)) != ST_OK || (rc = group_char_table(g)) != ST_OK)
+        goto out_free;
+    if (chars && (rc = group_char_cache(g)) != ST_OK)
+        goto out_free;
+    *out = g;
+    g = NULL;
+out_free:
+    st_vocab_group_free(&g);
+    return rc;
+}
+
+/* Looks up refs[from..to) in g into gu[] (slots prefetched PREFETCH_AHEAD ahead, each found
+ * entry's record prefetched for the counting that follows). */
+static void group_find_refs(const st_vocab_group *g, const st_tokens *toks, const char *pad, const tref *refs,
+                            size_t from, size_t to, uint32_t *gu)
+{
+    size_t R = g->n + 1;
+    if (pad) { /* character n-grams: the short ones from their own table */
+        const uint64_t *cs = g->cslots;
+        const uint32_t cmask = g->cmask, cshift = g->cshift;
+        for (size_t r = from; r < to; r++) {
+            uint32_t n = refs[r].n & ~REF_CHAR;
+            if (n > 4 || (refs[r].key & KEY_HASHED)) {
+                gu[r] = group_find_ref(g, toks, pad, &refs[r]);
+            } else {
+                uint32_t bytes = (uint32_t)refs[r].key, h = (bytes * ID_MIX) >> cshift;
+                uint64_t e;
+                while ((e = cs[h]) != 0 && (uint32_t)(e >> 32) != bytes)
+                    h = (h + 1) & cmask;
+                gu[r] = (uint32_t)e;
+            }
+#if defined(__GNUC__)
+            __builtin_prefetch(&g->rec[gu[r] * R]);
+#endif
+        }
+        return;
+    }
+    for (size_t r = from; r < to; r++) {
+#if defined(__GNUC__)
+        if (r + PREFETCH_AHEAD < to)
+            __builtin_prefetch(&g->slots[(size_t)key_mix(refs[r + PREFETCH_AHEAD].key) & g->mask]);
+#endif
+        gu[r] = group_find_ref(g, toks, pad, &refs[r]);
+#if defined(__GNUC__)
+        __builtin_prefetch(&g->rec[gu[r] * R]);
+#endif
+    }
+}
+
+/* Counts the terms of toks in every vocabulary of g: nu[k] distinct ids into s->cnt[k], exactly as
+ * count_terms(g->v[k], toks, ...) would (same counts, same first-occurrence order). Each term
+ * occurrence is generated and looked up once; a token's character n-grams come from the group's
+ * cache when its word is cached, else they are generated and looked up once for all. */
+static st_status group_count(const st_vocab_group *g, const st_tokens *toks, st_featurize_scratch *s,
+                             size_t *nu)
+{
+    const st_featurizer_config *cfg = &g->cfg;
+    size_t nr = 0, nt = toks->n, N = g->n, R = N + 1;
+    st_status rc;
+    for (size_t k = 0; k < N; k++)
+        nu[k] = 0;
+    size_t bound = max_terms(cfg, toks);
+    if (bound >= UINT32_MAX)
+        return ST_ERR_TOO_LARGE;
+    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
+        !grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
+        !grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !grow(&s->need, &s->need_cap, nt, 1))
+        return ST_ERR_NOMEM;
+    if ((rc = gen_word_refs(cfg, toks, s, &nr)) != ST_OK)
+        return rc;
+    size_t nw = nr;
+    uint32_t *gu = s->gu;
+    const uint32_t *rec = g->rec;
+    group_find_refs(g, toks, NULL, s->refs, 0, nw, gu);
+    int chars = cfg->char_ngram_max > 0 && nt > 0;
+    int cached = chars && cfg->ngram_min == 1;
+    uint32_t *blk = s->gtok, *first = s->gtok + nt; /* per token: 1 + its cache block, or 0 */
+    if (chars) {
+        for (size_t i = 0; i < nt; i++) {
+            const char *t = toks->buf + toks->off[i];
+            size_t wl = toks->len[i];
+            const char *w = char_word(t, &wl);
+            size_t e;
+            if (w == t && cfg->ngram_min == 1) {
+                e = gu[i]; /* the unigram's entry */
+            } else {
+                const gslot *sl = &g->slots[group_slot(g, word_key(w, wl), w, wl)];
+                e = sl->key ? sl->u : 0;
+            }
+            blk[i] = rec[e * R + N];
+#if defined(__GNUC__)
+            __builtin_prefetch(&g->cgb[blk[i]]);
+#endif
+            s->need[i] = blk[i] == 0;
+        }
+        if ((rc = gen_char_refs(cfg, toks, s, s->need, &nr, first)) != ST_OK)
+            return rc;
+        group_find_refs(g, toks, s->pad, s->refs, nw, nr, gu);
+    }
+    for (size_t k = 0; k < N; k++) {
+        const uint32_t *ids = rec + k;
+        counter *c = &s->cnt[k];
+        size_t vsize = g->v[k]->size;
+        if ((rc = counter_begin(c, vsize, bound, bound < vsize ? bound : vsize)) != ST_OK)
+            return rc;
+        COUNT_LOCALS(c);
+/* Counts the character n-grams of token i_ in vocabulary k. */
+#define COUNT_CHARS(i_)                                                                                      \
+    do {                                                                                                     \
+        uint32_t b_ = blk[(i_)];                                                                             \
+        if (b_) {                                                                                            \
+            const uint32_t *p_ = g->cgb + b_ - 1, *q_ = p_ + N;                                              \
+            for (size_t m_ = 0; m_ < k; m_++)                                                                \
+                q_ += p_[m_];                                                                                \
+            for (const uint32_t *e_ = q_ + p_[k]; q_ < e_; q_++)                                             \
+                COUNT_ID(*q_);                                                                               \
+        } else {                                                                                             \
+            for (uint32_t r_ = first[(i_)], re_ = first[(i_) + 1]; r_ < re_; r_++)                           \
+                COUNT_ID_OR_0(ids[(size_t)gu[r_] * R]);                                                      \
+        }                                                                                                    \
+    } while (0)
+        for (size_t r = 0; r < nw; r++) {
+            uint32_t id = ids[(size_t)gu[r] * R]; /* entry 0's ids are all 0 */
+            if (cached && r < nt && id)
+                COUNT_CHARS(r);
+            if (id)
+                COUNT_ID(id);
+        }
+        if (chars)
+            for (size_t i = 0; i < nt; i++)
+                if (!cached || !ids[(size_t)gu[i] * R])
+                    COUNT_CHARS(i);
+#undef COUNT_CHARS
+        counter_end(c, n, nrep);
+        nu[k] = n;
+    }
+    return ST_OK;
+}
+
+st_status st_featurize_group_tf(const st_vocab_group *g, const st_tokens *toks, st_featurize_scratch *s,
+                                st_term_tf *out)
+{
+    size_t nu[ST_VOCAB_GROUP_MAX];
+    for (size_t k = 0; k < g->n; k++)
+        out[k] = (st_term_tf){NULL, NULL, 0};
+    st_status rc = group_count(g, toks, s, nu);
+    for (size_t k = 0; rc == ST_OK && k < g->n; k++)
+        rc = counter_tf(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
+    if (rc != ST_OK)
+        for (size_t k = 0; k < g->n; k++)
+            out[k] = (st_term_tf){NULL, NULL, 0};
+    return rc;
+}
+
+st_status st_featurize_group_text_tf(const st_vocab_group *g, const char *text, size_t len,
+                                     st_featurize_scratch *s, st_term_tf *out)
+{
+    for (size_t k = 0; k < g->n; k++)
+        out[k] = (st_term_tf){NULL, NULL, 0};
+    st_status rc = st_tokenize(&g->cfg.tok, text, len, &s->toks);
+    if (rc != ST_OK)
+        return rc;
+    return st_featurize_group_tf(g, &s->toks, s, out);
+}
+
+st_status st_featurize_group_tokens(const st_vocab_group *g, const st_tokens *toks, st_featurize_scratch *s,
+                                    st_svec *out)
+{
+    size_t nu[ST_VOCAB_GROUP_MAX];
+    for (size_t k = 0; k < g->n; k++)
+        out[k].n = 0;
+    st_status rc = group_count(g, toks, s, nu);
+    for (size_t k = 0; rc == ST_OK && k < g->n; k++)
+        rc = counter_svec(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
+    if (rc != ST_OK)
+        for (size_t k = 0; k < g->n; k++)
+            out[k].n = 0;
+    return rc;
+}
+
+#undef COUNT_ID
+#undef COUNT_ID_OR_0
+#undef COUNT_LOCALS
+
 st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *s, st_term_tf *out)
 {
     size_t n;
@@ -1294,15 +1902,7 @@ st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize
     st_status rc = count_terms(v, toks, s, &n);
     if (rc != ST_OK)
         return rc;
-    if (!grow(&s->utf, &s->utf_cap, n, sizeof *s->utf))
-        return ST_ERR_NOMEM;
-    int sub = v->cfg.sublinear_tf;
-    for (size_t e = 0; e < n; e++)
-        s->utf[e] = tf_weight(s, sub, s->dense[s->uid[e]].count);
-    out->id = s->uid;
-    out->tf = s->utf;
-    out->n = n;
-    return ST_OK;
+    return counter_tf(v, s, &s->cnt[0], n, out);
 }
 
 st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s,
@@ -1324,33 +1924,7 @@ st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_s
     st_status rc = count_terms(v, toks, s, &n);
     if (rc != ST_OK)
         return rc;
-    if (n == 0)
-        return ST_OK;
-    int *ids = s->uid;
-    if (n <= 64) {
-        sort_ints(ids, n);
-    } else {
-        if (!grow(&s->tmp, &s->tmp_cap, n, sizeof *s->tmp))
-            return ST_ERR_NOMEM;
-        int passes = v->size < (1u << 8) ? 1 : v->size < (1u << 16) ? 2 : v->size < (1u << 24) ? 3 : 4;
-        ids = radix_sort(ids, s->tmp, n, passes);
-    }
-    if (!svec_reserve(out, n))
-        return ST_ERR_NOMEM;
-    int sub = v->cfg.sublinear_tf;
-    double sumsq = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        int id = ids[i];
-        double w = tf_weight(s, sub, s->dense[id].count) * v->idf[id];
-        out->index[i] = id;
-        out->value[i] = w;
-        sumsq += w * w;
-    }
-    double inv = 1.0 / sqrt(sumsq); /* sumsq > 0: every idf >= 1 */
-    for (size_t i = 0; i < n; i++)
-        out->value[i] *= inv;
-    out->n = n;
-    return ST_OK;
+    return counter_svec(v, s, &s->cnt[0], n, out);
 }
 
 st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *s, st_svec *out)

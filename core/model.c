@@ -560,7 +560,10 @@ void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *ou
 }
 
 /* Decision values from unsorted tf weights: dec_p = (sum_e tf_e * w_p[id_e] * idf_e) / norm - rho_p,
- * norm = sqrt(sum_e (tf_e * idf_e)^2), one pass over the folded rows. */
+ * norm = sqrt(sum_e (tf_e * idf_e)^2), one pass over the folded rows (each prefetched ROW_AHEAD
+ * terms ahead: the rows of a quote's few hundred terms are scattered over the model). The sums
+ * run in the order of t, in local accumulators, so the bits depend on t alone. */
+#define ROW_AHEAD 8
 static void predict_tf(const st_model *m, const st_term_tf *t, st_prediction *out)
 {
     const double *fw = m->fw;
@@ -568,30 +571,60 @@ static void predict_tf(const st_model *m, const st_term_tf *t, st_prediction *ou
     const int *id = t->id;
     const double *tf = t->tf;
     double sumsq = 0;
-    if (m->n_pairs == 1) { /* two classes: the common case, no inner loop */
+    int np = m->n_pairs;
+#if defined(__GNUC__)
+    for (size_t e = 0; e < n && e < ROW_AHEAD; e++)
+        __builtin_prefetch(fw + (size_t)id[e] * stride);
+#define PREFETCH_ROW(e_)                                                                                     \
+    do {                                                                                                     \
+        if ((e_) + ROW_AHEAD < n)                                                                            \
+            __builtin_prefetch(fw + (size_t)id[(e_) + ROW_AHEAD] * stride);                                  \
+    } while (0)
+#else
+#define PREFETCH_ROW(e_) ((void)0)
+#endif
+    if (np == 1) { /* two classes: the common case, no inner loop */
         double dot = 0;
         for (size_t e = 0; e < n; e++) {
+            PREFETCH_ROW(e);
             const double *row = fw + (size_t)id[e] * 2;
             double x = tf[e] * row[0];
             sumsq += x * x;
             dot += tf[e] * row[1];
         }
         out->dec[0] = (n ? dot / sqrt(sumsq) : 0.0) - m->rho[0];
-    } else {
-        int np = m->n_pairs;
-        for (int p = 0; p < np; p++)
-            out->dec[p] = 0;
+    } else if (np == 3) { /* three classes, as the sentiment model: the pairs in registers */
+        double d0 = 0, d1 = 0, d2 = 0;
         for (size_t e = 0; e < n; e++) {
+            PREFETCH_ROW(e);
+            const double *row = fw + (size_t)id[e] * 4;
+            double f = tf[e], x = f * row[0];
+            sumsq += x * x;
+            d0 += f * row[1];
+            d1 += f * row[2];
+            d2 += f * row[3];
+        }
+        double inv = n ? 1.0 / sqrt(sumsq) : 0.0;
+        out->dec[0] = d0 * inv - m->rho[0];
+        out->dec[1] = d1 * inv - m->rho[1];
+        out->dec[2] = d2 * inv - m->rho[2];
+    } else {
+        double acc[ST_MAX_LABELS * (ST_MAX_LABELS - 1) / 2];
+        for (int p = 0; p < np; p++)
+            acc[p] = 0;
+        for (size_t e = 0; e < n; e++) {
+            PREFETCH_ROW(e);
             const double *row = fw + (size_t)id[e] * stride;
             double f = tf[e], x = f * row[0];
             sumsq += x * x;
             for (int p = 0; p < np; p++)
-                out->dec[p] += f * row[1 + p];
+                acc[p] += f * row[1 + p];
         }
         double inv = n ? 1.0 / sqrt(sumsq) : 0.0;
         for (int p = 0; p < np; p++)
-            out->dec[p] = out->dec[p] * inv - m->rho[p];
+            out->dec[p] = acc[p] * inv - m->rho[p];
     }
+#undef PREFETCH_ROW
     finish_prediction(m, out);
 }
 
@@ -621,6 +654,83 @@ st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
     if (rc != ST_OK)
         return rc;
     st_model_predict_vec(m, x, out);
+    return ST_OK;
+}
+
+/* ---- model groups ---- */
+
+struct st_model_group {
+    size_t n;
+    const st_model *m[ST_VOCAB_GROUP_MAX];
+    st_vocab_group *vocabs; /* NULL when the models' term settings differ */
+};
+
+st_status st_model_group_new(const st_model *const *models, size_t n, st_model_group **out)
+{
+    *out = NULL;
+    if (n == 0 || n > ST_VOCAB_GROUP_MAX)
+        return ST_ERR_INVALID;
+    st_model_group *g = calloc(1, sizeof *g);
+    if (!g)
+        return ST_ERR_NOMEM;
+    g->n = n;
+    const st_vocab *v[ST_VOCAB_GROUP_MAX];
+    int same = 1;
+    for (size_t k = 0; k < n; k++) {
+        g->m[k] = models[k];
+        v[k] = models[k]->vocab;
+        same &= st_vocab_same_terms(v[0], v[k]);
+    }
+    if (same) {
+        st_status rc = st_vocab_group_new(v, n, &g->vocabs);
+        if (rc != ST_OK) {
+            free(g);
+            return rc;
+        }
+    }
+    *out = g;
+    return ST_OK;
+}
+
+void st_model_group_free(st_model_group **pg)
+{
+    if (!pg || !*pg)
+        return;
+    st_vocab_group_free(&(*pg)->vocabs);
+    free(*pg);
+    *pg = NULL;
+}
+
+size_t st_model_group_size(const st_model_group *g)
+{
+    return g->n;
+}
+
+const st_model *st_model_group_model(const st_model_group *g, size_t k)
+{
+    return k < g->n ? g->m[k] : NULL;
+}
+
+const st_vocab_group *st_model_group_vocabs(const st_model_group *g)
+{
+    return g->vocabs;
+}
+
+st_status st_model_group_predict_text(const st_model_group *g, const char *text, size_t len,
+                                      st_featurize_scratch *scratch, st_prediction *out)
+{
+    st_status rc;
+    if (!g->vocabs) {
+        for (size_t k = 0; k < g->n; k++)
+            if ((rc = st_model_predict_text(g->m[k], text, len, scratch, NULL, &out[k])) != ST_OK)
+                return rc;
+        return ST_OK;
+    }
+    st_term_tf t[ST_VOCAB_GROUP_MAX];
+    if ((rc = st_featurize_group_text_tf(g->vocabs, text, len, scratch, t)) != ST_OK)
+        return rc;
+    for (size_t k = 0; k < g->n; k++)
+        predict_tf(g->m[k], &t[k], &out[k]);
     return ST_OK;
 }
 

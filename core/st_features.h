@@ -20,7 +20,8 @@
  * computed from the tokens (word n-grams combine their tokens' hashes, character n-grams are
  * masked loads of the padded word); no term string is built on the prediction path.
  * Prediction does not need sorted vectors: st_featurize_tf returns the distinct known ids with
- * their tf weights, counted in a per-id array stamped per call (no sort, no hash of ids). */
+ * their tf weights, counted with a per-id bitmap (no sort, no hash of ids). Several vocabularies
+ * with the same term settings can be featurized at once (st_vocab_group, at the end). */
 #ifndef ST_FEATURES_H
 #define ST_FEATURES_H
 
@@ -137,8 +138,8 @@ typedef struct st_term_tf {
 /* The unsorted, unweighted form of st_featurize_tokens for the prediction hot path (see
  * st_term_tf): same terms and counts, without building or sorting a vector. toks must come from
  * st_tokenize under st_vocab_config(v)->tok and is only read (so one token list may be read by
- * several threads at once, each with its own scratch). The scratch keeps a per-id counter array of
- * 8 bytes per vocabulary term (grown once to the largest vocabulary it is used with). No
+ * several threads at once, each with its own scratch). The scratch keeps a bitmap (1 bit) and a
+ * place (4 bytes) per vocabulary term (grown once to the largest vocabulary it is used with). No
  * allocation once the scratch has grown. Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE; out->n is 0 after
  * an error. Thread-safe for distinct scratch. */
 st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize_scratch *scratch,
@@ -147,5 +148,51 @@ st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize
 /* st_tokenize (into the scratch's own token list) then st_featurize_tf. Errors as st_featurize. */
 st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *scratch,
                                st_term_tf *out);
+
+/* ---- several vocabularies featurized at once ----
+ * Models trained with the same term settings (tokenizer, word and character n-gram ranges) see
+ * the same term occurrences in a text, so a group of their vocabularies generates and looks up
+ * every occurrence once, in one merged table that maps a term to its id in each vocabulary, and
+ * caches the character n-gram ids of every word the vocabularies know (with or without a "NOT_"
+ * prefix). Each vocabulary then gets exactly the counts, the first-occurrence order and the
+ * vectors that st_featurize_tf / st_featurize_tokens give it alone, so results are bit-identical. */
+
+#define ST_VOCAB_GROUP_MAX 8 /* vocabularies in one group */
+
+typedef struct st_vocab_group st_vocab_group;
+
+/* 1 when vocabularies a and b generate the same term occurrences from the same tokens (equal
+ * tokenizer settings and word and character n-gram ranges), so they can share a group. */
+int st_vocab_same_terms(const st_vocab *a, const st_vocab *b);
+
+/* Builds the merged lookup of v[0..n) (borrowed: they must outlive the group). Immutable once
+ * built, so one group may be used by any number of threads. Memory: about 16 bytes per table slot
+ * (at most twice the distinct terms and words, rounded up to a power of two) plus 4 bytes per
+ * cached character n-gram occurrence per vocabulary. Errors: ST_ERR_INVALID (n == 0,
+ * n > ST_VOCAB_GROUP_MAX, or two vocabularies that are not st_vocab_same_terms), ST_ERR_NOMEM,
+ * ST_ERR_TOO_LARGE. *out is owned by the caller (st_vocab_group_free). */
+st_status st_vocab_group_new(const st_vocab *const *v, size_t n, st_vocab_group **out);
+void st_vocab_group_free(st_vocab_group **pg);       /* frees *pg (NULL is fine) and sets it to NULL */
+size_t st_vocab_group_size(const st_vocab_group *g); /* number of vocabularies */
+
+/* st_featurize_tf of every vocabulary of g at once: out[k] (k < st_vocab_group_size(g)) receives
+ * exactly what st_featurize_tf(v[k], toks, ...) gives (same ids in the same order, same tf
+ * weights). toks must come from st_tokenize under the group's tokenizer settings and is only read.
+ * The arrays are borrowed from the scratch, valid until its next use. No allocation once the
+ * scratch has grown. Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE; every out[k].n is 0 after an error.
+ * Thread-safe for distinct scratch. */
+st_status st_featurize_group_tf(const st_vocab_group *g, const st_tokens *toks, st_featurize_scratch *scratch,
+                                st_term_tf *out);
+
+/* st_tokenize of text[0..len) under the group's tokenizer settings (into the scratch's own token
+ * list) then st_featurize_group_tf. Errors as st_featurize (every out[k].n is 0 after an error). */
+st_status st_featurize_group_text_tf(const st_vocab_group *g, const char *text, size_t len,
+                                     st_featurize_scratch *scratch, st_term_tf *out);
+
+/* st_featurize_tokens of every vocabulary of g at once: out[k] receives the vector
+ * st_featurize_tokens(v[k], toks, ...) gives, bit for bit. Same contract as st_featurize_group_tf
+ * otherwise (out[k] is caller-owned and reused). */
+st_status st_featurize_group_tokens(const st_vocab_group *g, const st_tokens *toks,
+                                    st_featurize_scratch *scratch, st_svec *out);
 
 #endif

@@ -81,6 +81,29 @@ st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
 st_status st_model_predict_tokens(const st_model *m, const st_tokens *toks, st_featurize_scratch *scratch,
                                   st_prediction *out);
 
+/* Several models that predict every text together (e.g. stance and sentiment): when their term
+ * settings agree (st_vocab_same_terms), the text is tokenized once and every term occurrence is
+ * generated and looked up once for all of them (st_vocab_group); otherwise each model predicts on
+ * its own. Either way out[k] is bit for bit what st_model_predict_text(models[k], text, len,
+ * scratch, NULL, ...) gives. */
+typedef struct st_model_group st_model_group;
+
+/* Groups models[0..n) (borrowed: they must outlive the group), 1 <= n <= ST_VOCAB_GROUP_MAX.
+ * Immutable once built; any number of threads may share it. *out is owned by the caller
+ * (st_model_group_free). Errors: ST_ERR_INVALID (n out of range), ST_ERR_NOMEM, ST_ERR_TOO_LARGE. */
+st_status st_model_group_new(const st_model *const *models, size_t n, st_model_group **out);
+void st_model_group_free(st_model_group **pg);       /* frees *pg (NULL is fine) and sets it to NULL */
+size_t st_model_group_size(const st_model_group *g); /* number of models */
+const st_model *st_model_group_model(const st_model_group *g, size_t k); /* borrowed; NULL if k >= size */
+/* The merged lookup of the models' vocabularies, or NULL when their term settings differ. Borrowed. */
+const st_vocab_group *st_model_group_vocabs(const st_model_group *g);
+
+/* Predicts text[0..len) with every model of g: out[k] (st_model_group_size(g) entries) as
+ * st_model_predict_text(model k, text, len, scratch, NULL, &out[k]). No allocation once the
+ * scratch has grown. Errors: ST_ERR_NOMEM, ST_ERR_TOO_LARGE. Thread-safe for distinct scratch. */
+st_status st_model_group_predict_text(const st_model_group *g, const char *text, size_t len,
+                                      st_featurize_scratch *scratch, st_prediction *out);
+
 /* One term's contribution to a prediction: weight * value summed over the pairs that involve the
  * predicted label, signed so that positive pushes toward the predicted label. */
 typedef struct st_contribution {

@@ -957,6 +957,221 @@ static void test_threads_share_a_vocabulary(void **state)
     st_vocab_free(&v);
 }
 
+/* ---- vocabulary groups ---- */
+
+/* Random documents of n words drawn from words[] (seeded), each calloc'ed; free with free_docs. */
+static char **random_docs(const char *const *words, size_t nw, int n, int max_len, uint64_t seed)
+{
+    char **docs = malloc((size_t)n * sizeof *docs);
+    assert_non_null(docs);
+    for (int i = 0; i < n; i++) {
+        docs[i] = calloc(1, (size_t)max_len * 24 + 1);
+        assert_non_null(docs[i]);
+        int len = 1 + (int)(seed % (uint64_t)max_len);
+        for (int k = 0; k < len; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            strcat(docs[i], words[(seed >> 33) % nw]);
+            strcat(docs[i], " ");
+        }
+    }
+    return docs;
+}
+
+static void free_docs(char **docs, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(docs[i]);
+    free(docs);
+}
+
+/* Words with short and long (hashed, > 7 bytes) forms, negators (NOT_ terms whose bare word may or
+ * may not be a unigram), non-ASCII, an emoji, possessives and clause punctuation. */
+static const char *const group_words[] = {
+    "plan",          "not",      "deal",         "fair",      "won't",      "union",        "caf\u00E9",
+    "talks",         "never",    "\U0001F44D",   "minister",  "back",       "the",          ",",
+    "MP's",          "a",        "negotiations", "ceasefire", "withdrawal", "no",           "peace",
+    "\u00E9t\u00E9", "hardline", "Stra\u00DFe",  "we",        "reject",     "unacceptable", "."};
+
+/* Asserts that the group of v[0..n) gives every text exactly what each vocabulary gives alone:
+ * the same ids in the same order with the same tf bits, and the same vectors bit for bit. */
+static void check_group(const st_vocab *const *v, size_t n, char **texts, int nt)
+{
+    st_vocab_group *g = NULL;
+    assert_int_equal(st_vocab_group_new(v, n, &g), ST_OK);
+    assert_int_equal(st_vocab_group_size(g), n);
+    st_featurize_scratch *gs, *s;
+    assert_int_equal(st_featurize_scratch_new(&gs), ST_OK);
+    assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
+    st_tokens toks;
+    st_tokens_init(&toks);
+    st_svec gx[ST_VOCAB_GROUP_MAX], x;
+    for (size_t k = 0; k < n; k++)
+        st_svec_init(&gx[k]);
+    st_svec_init(&x);
+    size_t total = 0;
+    for (int i = 0; i < nt; i++) {
+        assert_int_equal(st_tokenize(&st_vocab_config(v[0])->tok, texts[i], strlen(texts[i]), &toks), ST_OK);
+        st_term_tf gt[ST_VOCAB_GROUP_MAX], t;
+        assert_int_equal(st_featurize_group_tf(g, &toks, gs, gt), ST_OK);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(st_featurize_tf(v[k], &toks, s, &t), ST_OK);
+            assert_int_equal(gt[k].n, t.n);
+            assert_memory_equal(gt[k].id, t.id, t.n * sizeof *t.id);
+            assert_memory_equal(gt[k].tf, t.tf, t.n * sizeof *t.tf);
+            total += t.n;
+        }
+        assert_int_equal(st_featurize_group_text_tf(g, texts[i], strlen(texts[i]), gs, gt), ST_OK);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(st_featurize_tf(v[k], &toks, s, &t), ST_OK);
+            assert_int_equal(gt[k].n, t.n);
+            assert_memory_equal(gt[k].id, t.id, t.n * sizeof *t.id);
+        }
+        assert_int_equal(st_featurize_group_tokens(g, &toks, gs, gx), ST_OK);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(st_featurize_tokens(v[k], &toks, s, &x), ST_OK);
+            assert_int_equal(gx[k].n, x.n);
+            assert_memory_equal(gx[k].index, x.index, x.n * sizeof *x.index);
+            assert_memory_equal(gx[k].value, x.value, x.n * sizeof *x.value);
+            check_hygiene(&gx[k]);
+        }
+    }
+    assert_true(total > 0);
+    for (size_t k = 0; k < n; k++)
+        st_svec_free(&gx[k]);
+    st_svec_free(&x);
+    st_tokens_free(&toks);
+    st_featurize_scratch_free(&gs);
+    st_featurize_scratch_free(&s);
+    st_vocab_group_free(&g);
+    assert_null(g);
+}
+
+/* Vocabularies built from different corpora (so a token may be a unigram of one and not of the
+ * other, which moves its character n-grams to the end for that one only) under several term
+ * settings: the group reproduces each of them exactly, including texts much longer than any
+ * training text (counts far above the tf table) and unseen words. */
+static void test_group_matches_each_vocabulary(void **state)
+{
+    (void)state;
+    enum { NW = sizeof group_words / sizeof group_words[0], ND = 120, NT = 80 };
+    char **a = random_docs(group_words, NW / 2 + 4, ND, 12, 7);
+    char **b = random_docs(group_words + NW / 3, NW - NW / 3, ND, 12, 11);
+    char **c = random_docs(group_words, NW, ND, 12, 13);
+    char **texts = random_docs(group_words, NW, NT, 60, 17);
+    strcpy(texts[0], "");
+    strcpy(texts[1], "zyxwv unseen-words qwertyuiop NOT_ never mind");
+    char *big = texts[2]; /* one word repeated past the tf table (64) */
+    big[0] = '\0';
+    for (int i = 0; i < 70; i++)
+        strcat(big, i % 2 ? "deal " : "ceasefire ");
+    struct {
+        int ngram_min, ngram_max, char_min, char_max, min_df_a, min_df_b;
+    } settings[] = {
+        {1, 2, 2, 4, 1, 2}, {1, 2, 0, 0, 2, 1}, {1, 3, 3, 5, 1, 1}, {2, 2, 2, 3, 1, 1}, {1, 1, 1, 8, 2, 2}};
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        st_featurizer_config ca = st_featurizer_config_default(), cb;
+        ca.ngram_min = settings[i].ngram_min;
+        ca.ngram_max = settings[i].ngram_max;
+        ca.char_ngram_min = settings[i].char_min;
+        ca.char_ngram_max = settings[i].char_max;
+        cb = ca;
+        ca.min_df = settings[i].min_df_a;
+        cb.min_df = settings[i].min_df_b;
+        cb.sublinear_tf = (int)(i % 2);
+        st_vocab *v[3] = {build(&ca, (const char *const *)a, ND), build(&cb, (const char *const *)b, ND),
+                          build(&ca, (const char *const *)c, ND)};
+        assert_true(st_vocab_same_terms(v[0], v[1]));
+        check_group((const st_vocab *const *)v, 2, texts, NT);
+        check_group((const st_vocab *const *)v, 3, texts, NT);
+        check_group((const st_vocab *const *)v + 1, 1, texts, NT);
+        for (int k = 0; k < 3; k++)
+            st_vocab_free(&v[k]);
+    }
+    free_docs(a, ND);
+    free_docs(b, ND);
+    free_docs(c, ND);
+    free_docs(texts, NT);
+}
+
+/* Vocabularies that generate different terms cannot share a group; bad sizes are refused. */
+static void test_group_rejects_other_settings(void **state)
+{
+    (void)state;
+    st_featurizer_config ca = st_featurizer_config_default(), cb = ca;
+    ca.min_df = cb.min_df = 1;
+    cb.char_ngram_min = 2;
+    cb.char_ngram_max = 4;
+    st_vocab *v[ST_VOCAB_GROUP_MAX + 1];
+    v[0] = build(&ca, tiny, 3);
+    v[1] = build(&cb, tiny, 3);
+    assert_false(st_vocab_same_terms(v[0], v[1]));
+    st_vocab_group *g = (st_vocab_group *)&g;
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 2, &g), ST_ERR_INVALID);
+    assert_null(g);
+    cb = ca;
+    cb.tok.negation = 0;
+    st_vocab_free(&v[1]);
+    v[1] = build(&cb, tiny, 3);
+    assert_false(st_vocab_same_terms(v[0], v[1]));
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 2, &g), ST_ERR_INVALID);
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 0, &g), ST_ERR_INVALID);
+    st_vocab_free(&v[1]);
+    for (int k = 1; k <= ST_VOCAB_GROUP_MAX; k++)
+        v[k] = v[0];
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, ST_VOCAB_GROUP_MAX + 1, &g),
+                     ST_ERR_INVALID);
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, ST_VOCAB_GROUP_MAX, &g), ST_OK);
+    st_vocab_group_free(&g);
+    st_vocab_group_free(&g); /* NULL is fine */
+    st_vocab_free(&v[0]);
+}
+
+/* A warm scratch featurizes a group without allocating. */
+static void test_group_no_alloc_when_warm(void **state)
+{
+    (void)state;
+    enum { N = sizeof corpus / sizeof corpus[0] };
+    st_featurizer_config cfg = st_featurizer_config_default();
+    cfg.min_df = 1;
+    cfg.char_ngram_min = 2;
+    cfg.char_ngram_max = 4;
+    st_vocab *v[2] = {build(&cfg, corpus, N), build(&cfg, corpus + 1, N - 1)};
+    st_vocab_group *g;
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 2, &g), ST_OK);
+    st_featurize_scratch *s;
+    assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
+    st_tokens toks;
+    st_tokens_init(&toks);
+    st_term_tf t[2];
+    st_svec x[2];
+    st_svec_init(&x[0]);
+    st_svec_init(&x[1]);
+    for (int warm = 0; warm < 2; warm++) {
+#ifdef COUNT_ALLOCS
+        n_allocs = 0;
+        counting = warm;
+#endif
+        for (size_t i = 0; i < N; i++) {
+            assert_int_equal(st_tokenize(NULL, corpus[i], strlen(corpus[i]), &toks), ST_OK);
+            assert_int_equal(st_featurize_group_tf(g, &toks, s, t), ST_OK);
+            assert_int_equal(st_featurize_group_tokens(g, &toks, s, x), ST_OK);
+            assert_int_equal(st_featurize_group_text_tf(g, corpus[i], strlen(corpus[i]), s, t), ST_OK);
+        }
+#ifdef COUNT_ALLOCS
+        counting = 0;
+        if (warm)
+            assert_int_equal(n_allocs, 0);
+#endif
+    }
+    st_svec_free(&x[0]);
+    st_svec_free(&x[1]);
+    st_tokens_free(&toks);
+    st_featurize_scratch_free(&s);
+    st_vocab_group_free(&g);
+    st_vocab_free(&v[0]);
+    st_vocab_free(&v[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -975,6 +1190,9 @@ int main(void)
         cmocka_unit_test(test_vectors_of_a_corpus),
         cmocka_unit_test(test_matches_naive_reference),
         cmocka_unit_test(test_threads_share_a_vocabulary),
+        cmocka_unit_test(test_group_matches_each_vocabulary),
+        cmocka_unit_test(test_group_rejects_other_settings),
+        cmocka_unit_test(test_group_no_alloc_when_warm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

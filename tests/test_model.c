@@ -341,6 +341,79 @@ static void test_explain(void **state)
     st_dataset_free(&ds);
 }
 
+/* 1 when a and b are the same prediction to the last bit. */
+static int same_bits(const st_prediction *a, const st_prediction *b)
+{
+    int np = a->nr_class * (a->nr_class - 1) / 2;
+    return a->label == b->label && a->has_prob == b->has_prob && a->nr_class == b->nr_class &&
+           memcmp(a->dec, b->dec, (size_t)np * sizeof a->dec[0]) == 0 &&
+           memcmp(a->prob, b->prob, (size_t)a->nr_class * sizeof a->prob[0]) == 0;
+}
+
+/* A model group predicts exactly what each model predicts alone: with merged vocabularies (same
+ * term settings, different vocabularies, with and without probabilities) and without (a model
+ * with other character n-grams joins, and the group falls back to one model at a time). */
+static void test_group_predicts_like_each_model(void **state)
+{
+    (void)state;
+    st_dataset ds;
+    st_dataset_init(&ds);
+    fill3(&ds, 24);
+    train_into(&ds, "g_a", 1, 0, 3);
+    train_into(&ds, "g_b", 0, 1, 3);
+    st_train_options opt = st_train_options_default();
+    opt.solver = ST_SOLVER_LIBLINEAR;
+    opt.task = "g_c";
+    opt.folds = 3;
+    opt.features.char_ngram_min = opt.features.char_ngram_min == 3 ? 2 : 3; /* unlike g_a and g_b */
+    opt.features.char_ngram_max = 5;
+    st_train_report rep;
+    st_error err;
+    if (st_train(&ds, &opt, in_tmp("g_c"), &rep, &err) != ST_OK)
+        fail_msg("st_train: %s: %s", err.where, err.message);
+    st_train_report_free(&rep);
+    st_model *m[3] = {NULL, NULL, NULL};
+    assert_int_equal(st_model_load(in_tmp("g_a"), &m[0], &err), ST_OK);
+    assert_int_equal(st_model_load(in_tmp("g_b"), &m[1], &err), ST_OK);
+    assert_int_equal(st_model_load(in_tmp("g_c"), &m[2], &err), ST_OK);
+    st_featurize_scratch *scratch = NULL;
+    assert_int_equal(st_featurize_scratch_new(&scratch), ST_OK);
+    for (size_t n = 1; n <= 3; n++) {
+        st_model_group *g = NULL;
+        assert_int_equal(st_model_group_new((const st_model *const *)m, n, &g), ST_OK);
+        assert_int_equal(st_model_group_size(g), n);
+        assert_ptr_equal(st_model_group_model(g, n - 1), m[n - 1]);
+        assert_null(st_model_group_model(g, n));
+        if (n < 3)
+            assert_non_null(st_model_group_vocabs(g));
+        else
+            assert_null(st_model_group_vocabs(g));
+        size_t checked = 0;
+        for (size_t i = 0; i < ds.n + sizeof mixed / sizeof mixed[0]; i++) {
+            const char *t = i < ds.n ? ds.texts[i] : mixed[i - ds.n];
+            size_t len = i < ds.n ? ds.lens[i] : strlen(mixed[i - ds.n]);
+            st_prediction got[3], want;
+            assert_int_equal(st_model_group_predict_text(g, t, len, scratch, got), ST_OK);
+            for (size_t k = 0; k < n; k++) {
+                assert_int_equal(st_model_predict_text(m[k], t, len, scratch, NULL, &want), ST_OK);
+                assert_true(same_bits(&got[k], &want));
+                checked++;
+            }
+        }
+        assert_true(checked > 70 * n);
+        st_model_group_free(&g);
+        assert_null(g);
+    }
+    st_model_group *g = (st_model_group *)&g;
+    assert_int_equal(st_model_group_new((const st_model *const *)m, 0, &g), ST_ERR_INVALID);
+    assert_null(g);
+    st_model_group_free(&g); /* NULL is fine */
+    st_featurize_scratch_free(&scratch);
+    for (int k = 0; k < 3; k++)
+        st_model_free(&m[k]);
+    st_dataset_free(&ds);
+}
+
 /* --solver liblinear: one-vs-one liblinear models stored as pseudo support vectors in model.svm;
  * libsvm reading that file must agree with our fast path (decision values, Platt, coupling). */
 static void test_liblinear_matches_libsvm(void **state)
@@ -459,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_e17_tiny_classes),
         cmocka_unit_test(test_e18_label_order),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_group_predicts_like_each_model),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_liblinear_matches_libsvm),
     };

@@ -1453,8 +1453,7 @@ struct st_vocab_group {
 int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
 {
     const st_featurizer_config *x = &a->cfg, *y = &b->cfg;
-    return x->tok.casefold == y->tok.casefold && x->tok.negation == y->tok.negation &&
-           x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
+    return st_tokenizer_config_equal(&x->tok, &y->tok) && x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
            x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max;
 }
 

@@ -1114,6 +1114,13 @@ static void test_group_rejects_other_settings(void **state)
     v[1] = build(&cb, tiny, 3);
     assert_false(st_vocab_same_terms(v[0], v[1]));
     assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 2, &g), ST_ERR_INVALID);
+    /* punctuation tokens are other terms too */
+    cb = ca;
+    cb.tok.punct = 2;
+    st_vocab_free(&v[1]);
+    v[1] = build(&cb, tiny, 3);
+    assert_false(st_vocab_same_terms(v[0], v[1]));
+    assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 2, &g), ST_ERR_INVALID);
     assert_int_equal(st_vocab_group_new((const st_vocab *const *)v, 0, &g), ST_ERR_INVALID);
     st_vocab_free(&v[1]);
     for (int k = 1; k <= ST_VOCAB_GROUP_MAX; k++)

@@ -574,18 +574,34 @@ static st_status classify_one(jw *w, st_classifier *c, const st_modelset *set, c
         if ((rc = st_tokenize(tc, text, len, &c->toks)) != ST_OK)
             return rc;
     }
-    /* Both vectors at once when the vocabularies are merged: the same vectors, bit for bit. */
-    if (set->vocabs && (rc = st_featurize_group_tokens(set->vocabs, &c->toks, c->scratch, c->x)) != ST_OK)
+    /* Predictions from the unsorted term weights (no vector built, no sort); both models' terms
+     * at once when the vocabularies are merged. The same probabilities with or without explain. */
+    if (set->vocabs) {
+        st_term_tf tf[2];
+        if ((rc = st_featurize_group_tf(set->vocabs, &c->toks, c->scratch, tf)) != ST_OK)
+            return rc;
+        for (int t = 0; t < 2; t++)
+            st_model_predict_tf(models[t], &tf[t], &p[t]);
+    } else {
+        for (int t = 0; t < 2; t++) {
+            rc = shared ? st_model_predict_tokens(models[t], &c->toks, c->scratch, &p[t])
+                        : st_model_predict_text(models[t], text, len, c->scratch, NULL, &p[t]);
+            if (rc != ST_OK)
+                return rc;
+        }
+    }
+    /* an explanation needs each model's vector (ids and tf-idf values) */
+    if (explain && set->vocabs &&
+        (rc = st_featurize_group_tokens(set->vocabs, &c->toks, c->scratch, c->x)) != ST_OK)
         return rc;
     for (int t = 0; t < 2; t++) {
-        const st_vocab *v = st_model_vocab(models[t]);
-        if (!set->vocabs) {
+        if (explain && !set->vocabs) {
+            const st_vocab *v = st_model_vocab(models[t]);
             rc = shared ? st_featurize_tokens(v, &c->toks, c->scratch, &c->x[t])
                         : st_featurize(v, text, len, c->scratch, &c->x[t]);
             if (rc != ST_OK)
                 return rc;
         }
-        st_model_predict_vec(models[t], &c->x[t], &p[t]);
         if (t == 0)
             JW_LIT(w, ",\"stance\":");
         else

@@ -628,6 +628,11 @@ static void predict_tf(const st_model *m, const st_term_tf *t, st_prediction *ou
     finish_prediction(m, out);
 }
 
+void st_model_predict_tf(const st_model *m, const st_term_tf *t, st_prediction *out)
+{
+    predict_tf(m, t, out);
+}
+
 st_status st_model_predict_tokens(const st_model *m, const st_tokens *toks, st_featurize_scratch *scratch,
                                   st_prediction *out)
 {

@@ -68,6 +68,13 @@ void st_model_predict_vec(const st_model *m, const st_svec *x, st_prediction *ou
 st_status st_model_predict_text(const st_model *m, const char *text, size_t len,
                                 st_featurize_scratch *scratch, st_svec *x, st_prediction *out);
 
+/* Predicts from the unsorted tf weights t of a text in this model's vocabulary (st_featurize_tf,
+ * or out[k] of st_featurize_group_tf for this model's vocabulary): the decision values, votes and
+ * Platt probabilities of st_model_predict_vec on that text's vector, with the sums in the order of
+ * t (agrees with st_model_predict_vec and libsvm to about 1e-12; the same t gives the same bits).
+ * t is only read; no allocation; cannot fail. Thread-safe. */
+void st_model_predict_tf(const st_model *m, const st_term_tf *t, st_prediction *out);
+
 /* Predicts from tokens made by st_tokenize under this model's tokenizer settings
  * (st_vocab_config(st_model_vocab(m))->tok), so several models whose settings are equal
  * (st_tokenizer_config_equal) share one tokenization of a text: tokenize once, then call this per

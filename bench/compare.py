@@ -330,8 +330,8 @@ def table(rows, pred, command, load):
                  r_sk),
              ]
         if "pipeline_shared_tokens" in t:
-            p.append("| ours, one tokenization shared by both models (st_tokenize + st_featurize_tokens + "
-                     "st_model_predict_vec) | %s | %.1f | %.2f | %.1f× scikit-learn |" % (
+            p.append("| ours, one tokenization shared by both models, each model's terms looked up apart "
+                     "(st_tokenize + st_model_predict_tokens per model) | %s | %.1f | %.2f | %.1f× scikit-learn |" % (
                          fmt_rate(t["pipeline_shared_tokens"]["quotes_per_s"]), t["pipeline_shared_tokens"]["mb_per_s"],
                          t["pipeline_shared_tokens"]["us_per_quote"],
                          t["pipeline_shared_tokens"]["quotes_per_s"] / sk["quotes_per_s"]))

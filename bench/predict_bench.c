@@ -21,8 +21,8 @@
  * model's decision values and Platt probabilities: the work a server does per quote);
  * `pipeline_separate`, every model per quote with its own st_model_predict_text without a vector
  * (tokenize + features + decision values + Platt probabilities, per model); `pipeline_shared_tokens`, the
- * headline when the models' tokenizer settings agree: one st_tokenize per quote, then
- * st_model_predict_tokens per model (as core/classify.c can do); `pipeline_shared_vectors`, the
+ * variant when the models' tokenizer settings agree: one st_tokenize per quote, then
+ * st_model_predict_tokens per model (core/classify.c without merged vocabularies); `pipeline_shared_vectors`, the
  * same with st_featurize_tokens + st_model_predict_vec (sorted vectors, as for explanations);
  * `modelK_text`, each model alone from text; `model0_vec`, the first model's st_model_predict_vec
  * over pre-computed vectors (the linear model alone, as svm-predict does it). Before timing, every

@@ -209,35 +209,6 @@ static int term_cmp(const char *a, size_t al, const char *b, size_t bl)
     return (al > bl) - (al < bl);
 }
 
-/* memcmp(a, b, n) == 0 for the short keys of the hot path, inlined (word loads, no call). */
-static inline int bytes_equal(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
-            if (x != y)
-                return 0;
-        }
-        memcpy(&x, a + n - 8, 8); /* the last eight bytes, overlapping what was compared */
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    if (n >= 4) {
-        uint32_t u, v, u2, v2;
-        memcpy(&u, a, 4);
-        memcpy(&v, b, 4);
-        memcpy(&u2, a + n - 4, 4);
-        memcpy(&v2, b + n - 4, 4);
-        return u == v && u2 == v2;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return 0;
-    return 1;
-}
-
 /* ---- sparse vectors ---- */
 
 void st_svec_init(st_svec *v)

@@ -4,12 +4,14 @@
 #include "feed_internal.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -390,8 +392,26 @@ typedef struct feed_walk {
     const char *name;
     int repaired; /* invalid UTF-8 bytes were replaced before parsing */
     long items;
-    st_status stop; /* a callback asked to stop */
+    long skipped;     /* items not scored because the XML broke before their end */
+    long broken_line; /* line of the first XML error (0: none) */
+    st_status stop;   /* a callback asked to stop */
 } feed_walk;
+
+/* Marks an element that closed while the document was still well-formed (node->_private, which
+ * libxml2 leaves to applications): in recover mode, an item or entry without the mark was cut off
+ * (a truncated feed) or read after the XML broke, so its fields may be partial. */
+#define ELEMENT_COMPLETE ((void *)(uintptr_t)1)
+
+/* libxml2's SAX2 end-of-element handler (the tree builder's own, xmlSAX2EndElementNs), first
+ * marking the element it closes (ctxt->node) when no error has been seen so far. Installed on one
+ * parser context's own SAX handler, so no state is shared between readers. */
+static void end_element_marked(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    if (ctxt->node && ctxt->wellFormed)
+        ctxt->node->_private = ELEMENT_COMPLETE;
+    xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
 
 static void emit_item(feed_walk *w, xmlNode *node, int atom)
 {
@@ -399,6 +419,15 @@ static void emit_item(feed_walk *w, xmlNode *node, int atom)
     memset(&f, 0, sizeof f);
     long item = ++w->items;
     st_article *a = NULL;
+    if (node->_private != ELEMENT_COMPLETE) {
+        /* never scored nor stored: a later run over the whole feed scores it then */
+        char msg[160];
+        snprintf(msg, sizeof msg, "item not scored: the XML is not well-formed before its end (XML error at "
+                                  "line %ld)", w->broken_line);
+        report(w->r, ST_ERR_FORMAT, w->name, item, msg);
+        w->skipped++;
+        return;
+    }
     st_status rc = atom ? atom_entry(node, &f) : rss_item(node, &f);
     if (rc != ST_OK)
         goto out_report;
@@ -559,6 +588,8 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
         report(r, ST_ERR_NOMEM, name, 0, "out of memory");
         goto out_free_fixed;
     }
+    if (ctxt->sax)
+        ctxt->sax->endElementNs = end_element_marked;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, p, (int)n, NULL, use,
                                       XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
                                           XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
@@ -574,6 +605,10 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
         report(r, ST_ERR_FORMAT, name, e ? e->line : 0, msg);
         goto out_free_doc;
     }
+    if (!ctxt->wellFormed) {
+        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        w.broken_line = e ? e->line : 0;
+    }
     find_items(&w, root, 0);
     if (w.items == 0 && !(name_is(root, "rss") || name_is(root, "RDF") || name_is(root, "feed") ||
                           name_is(root, "channel") || name_is(root, "entry"))) {
@@ -588,8 +623,8 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
          * truncated or damaged feed never passes silently */
         const xmlError *e = xmlCtxtGetLastError(ctxt);
         char msg[300];
-        snprintf(msg, sizeof msg, "XML not well-formed, read %zu item(s) before recovering%s%.200s", w.items,
-                 e && e->message ? ": " : "", e && e->message ? e->message : "");
+        snprintf(msg, sizeof msg, "XML not well-formed, %ld item(s) read whole before it broke%s%.200s",
+                 w.items - w.skipped, e && e->message ? ": " : "", e && e->message ? e->message : "");
         size_t k = strlen(msg);
         while (k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
             msg[--k] = '\0';

@@ -309,21 +309,35 @@ static void not_a_feed_and_broken_xml_are_reported(void **state)
     assert_int_equal(c.n_errors, 1);
     assert_string_equal(c.errors[0].where, "test.xml");
     collect_free(&c);
-    /* truncated in the middle of the second item: the first still comes out (recover mode) */
-    parse_feed(LIT("<rss><channel><item><title>One</title></item><item><title>Tw"), &c);
-    assert_true(c.n >= 1);
+    /* truncated in the middle of the second item: the first, complete, comes out (recover mode);
+     * the cut one is reported by its item number and never scored (nor stored by --db, so a later
+     * run over the whole feed scores it), then the damage with the file and line */
+    parse_feed(LIT("<rss><channel><item><title>One</title></item>\n<item><title>Tw"), &c);
+    assert_int_equal(c.n, 1);
     assert_string_equal(c.a[0]->title, "One");
-    /* ... and the damage is reported with the file and line, never silently */
-    assert_int_equal(c.n_errors, 1);
+    assert_int_equal(c.n_errors, 2);
     assert_string_equal(c.errors[0].where, "test.xml");
-    assert_true(c.errors[0].line >= 1);
-    assert_non_null(strstr(c.errors[0].message, "not well-formed"));
+    assert_int_equal(c.errors[0].line, 2); /* item 2 */
+    assert_non_null(strstr(c.errors[0].message, "item not scored"));
+    assert_string_equal(c.errors[1].where, "test.xml");
+    assert_int_equal(c.errors[1].line, 2); /* the XML line where it broke */
+    assert_non_null(strstr(c.errors[1].message, "not well-formed, 1 item(s) read whole"));
     collect_free(&c);
-    /* an unclosed element in the middle */
-    parse_feed(
-        LIT("<rss><channel>\n<item><title>One</title>\n<item><title>Two</title></item></channel></rss>"), &c);
-    assert_true(c.n_errors >= 1);
-    assert_non_null(strstr(c.errors[0].message, "not well-formed"));
+    /* cut inside a field of an item that has others after it: not even its complete fields count */
+    parse_feed(LIT("<rss><channel><item><guid>g1</guid><link>http://"), &c);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(c.n_errors, 2);
+    assert_non_null(strstr(c.errors[0].message, "item not scored"));
+    collect_free(&c);
+    /* an unclosed element in the middle: the items read whole before it only */
+    parse_feed(LIT("<rss><channel>\n<item><title>One</title></item>\n<item><title>Two <b></title></item>\n"
+                   "<item><title>Three</title></item></channel></rss>"),
+               &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "One");
+    assert_true(c.n_errors >= 2);
+    assert_non_null(strstr(c.errors[0].message, "item not scored"));
+    assert_non_null(strstr(c.errors[c.n_errors - 1].message, "not well-formed"));
     collect_free(&c);
 }
 

@@ -824,9 +824,18 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
         return classify_np(c, a, a + 1);
     size_t e = a;
     int seen_cap = 0;
+    /* "one EU official", "a White House spokesman": after a determiner, capitalised words modify
+     * the lowercase noun that heads the phrase */
+    int det_first = is_lower_word(c, a) && IN(determiners, c, &c->tok[a]);
     while (e < hi && e - a < 10) {
         if (np_boundary(c, e) || is_punct(c, e, ','))
             break;
+        if (det_first && seen_cap && is_lower_word(c, e) && !is_connector(c, e) &&
+            !IN(prepositions, c, &c->tok[e]) && !IN(conjunctions, c, &c->tok[e]) &&
+            !IN(stop_words, c, &c->tok[e]) && !IN(aux_words, c, &c->tok[e]) && !IN(cue_broad, c, &c->tok[e])) {
+            e++;
+            continue;
+        }
         if (is_punct(c, e, '.') && !(e > a && c->tok[e - 1].end - c->tok[e - 1].start == 1) &&
             !(e > a && e + 1 < hi && dotted_name_part(c, e - 1) && is_cap(c, e + 1)))
             break; /* but "Rep. Beto O'Rourke", "J. Smith" */

@@ -1017,6 +1017,17 @@ static void test_name_in_intro_phrase_not_appositive(void **state)
     EXPECT("Oren Pike, the campaign manager, said the plan was “dead”.", {"dead", "Oren Pike"});
 }
 
+/* "according to" or an inverted cue before a determiner, capitalised modifiers and a lowercase head
+ * noun: the whole descriptor, not the capitalised words alone */
+static void test_according_to_descriptor_with_capitalised_modifier(void **state)
+{
+    (void)state;
+    EXPECT("According to one EU official, “the door remains open.”", {"the door remains open.", "one EU official"});
+    EXPECT("“We will see,” according to a White House spokesman.", {"We will see", "White House spokesman"});
+    EXPECT("“No deal is near,” said one senior Nato diplomat on Friday.",
+           {"No deal is near", "one senior Nato diplomat"});
+}
+
 static void test_descriptor_unlisted_verb_after_quote(void **state)
 {
     (void)state;
@@ -1242,6 +1253,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dash_line_under_quote),
         cmocka_unit_test(test_name_in_intro_phrase_not_appositive),
         cmocka_unit_test(test_descriptor_unlisted_verb_after_quote),
+        cmocka_unit_test(test_according_to_descriptor_with_capitalised_modifier),
         cmocka_unit_test(test_block_alignment),
         cmocka_unit_test(test_many_dropped_quotes_linear),
     };

@@ -87,6 +87,9 @@ st_status st_jsonl_parse_line(const char *line, size_t len, const char *name, lo
     if (!obj) {
         /* jansson names ill-formed UTF-8 inside a string "unable to decode byte": its error code,
          * not the wording, tells (jansson >= 2.11, json_error_code) */
+        if (json_error_code(&jerr) == json_error_null_character)
+            return st_error_set(err, ST_ERR_FORMAT, name, lineno,
+                                "a string holds a NUL character (\\u0000) at column %d", jerr.column);
         if (json_error_code(&jerr) == json_error_invalid_utf8)
             return st_error_set(err, ST_ERR_UTF8, name, lineno, "invalid UTF-8 at column %d", jerr.column);
         return st_error_set(err, ST_ERR_FORMAT, name, lineno, "invalid JSON at column %d: %s", jerr.column,

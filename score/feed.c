@@ -865,6 +865,10 @@ static st_status read_jsonl(const st_reader *r, linereader *lr, const char *name
             skipping = 0;
         } else if (len > max_line) {
             report(r, ST_ERR_TOO_LARGE, name, ++lineno, "line longer than the line limit; skipped");
+        } else if (r->on_line) {
+            st_status rc = r->on_line(lr->buf + lr->start, len, name, ++lineno, r->ud);
+            if (rc != ST_OK)
+                return rc;
         } else {
             lineno++;
             st_article *a = NULL;

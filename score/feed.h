@@ -72,9 +72,15 @@ typedef st_status (*st_article_fn)(st_article *a, void *ud);
 typedef void (*st_record_error_fn)(const st_error *err, void *ud);
 
 typedef struct st_reader {
-    st_input_format format;               /* ST_IN_AUTO to detect per file */
-    st_article_fn on_article;             /* required */
-    st_record_error_fn on_error;          /* may be NULL */
+    st_input_format format;      /* ST_IN_AUTO to detect per file */
+    st_article_fn on_article;    /* required */
+    st_record_error_fn on_error; /* may be NULL */
+    /* May be NULL. When set, JSON Lines records are not parsed: each line line[0..len) (bytes,
+     * without its line end, at most max_line_bytes; blank lines too) goes to on_line with its file
+     * and 1-based line number, in input order, for the callee to parse with st_jsonl_parse_line
+     * (e.g. on another thread); line and name are borrowed for the call. Return ST_OK to go on; any
+     * other status stops reading and is returned by the st_read_* call. */
+    st_status (*on_line)(const char *line, size_t len, const char *name, long lineno, void *ud);
     void (*on_bytes)(size_t n, void *ud); /* input bytes consumed (for progress); may be NULL */
     void *ud;
     size_t max_file_bytes; /* whole-file inputs; 0 = 256 MiB */

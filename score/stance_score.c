@@ -3,11 +3,14 @@
  *   stance-score [OPTIONS] INPUT...      score articles (files, folders, "-" for stdin)
  *   stance-score report --db FILE [...]  per-speaker, per-day stance counts and means
  *
- * Data flow: the main thread reads and parses inputs (feed.h) and puts articles into a bounded
- * ring; N worker threads, each with its own st_classifier, classify them (st_classify_article, the
- * same function as POST /classify) and serialise the output; one output thread writes results in
- * input order (the ring is the reorder buffer, so memory stays flat) to stdout or -o, and to the
- * SQLite store in batched transactions. Exit codes: 0 all records scored, 1 some records or files
+ * Data flow: the main thread reads inputs (feed.h) and puts jobs into a bounded ring: a JSON Lines
+ * record as its raw line, a feed item, text or HTML file as a parsed article, a record that could not
+ * be read as its error. N worker threads, each with its own st_classifier, parse the raw lines
+ * (st_jsonl_parse_line), skip what --db already holds, classify the articles (st_classify_article, the
+ * same function as POST /classify) and serialise the output; one output thread takes the jobs in
+ * input order (the ring is the reorder buffer, so memory stays flat): it reports errors, skips
+ * duplicate ids (the first occurrence is kept) and writes results to stdout or -o, and to the SQLite
+ * store in batched transactions. Exit codes: 0 all records scored, 1 some records or files
  * failed (each reported on stderr with its file and line or item number), 2 usage or fatal error
  * (models, database, output). */
 #include <errno.h>
@@ -38,9 +41,16 @@
 
 enum job_state { JOB_EMPTY = 0, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
+/* A job holds an article (a), or a JSON Lines line still to parse (raw), or neither: a record that
+ * could not be read (rc != ST_OK, read_err says where) or a blank line (rc == ST_OK). */
 typedef struct job {
     enum job_state state;
     st_article *a;
+    char *raw;      /* raw_len bytes of one JSON line, then its NUL-terminated source name; owned */
+    size_t raw_len; /* bytes */
+    long lineno;    /* 1-based line of raw */
+    int stored;     /* --db already holds the article (checked by the worker): skipped, not scored */
+    st_error read_err;
     char *line; /* the serialised output (JSON line or CSV rows); NULL on error */
     size_t line_len;
     json_t *result; /* the output object, kept only for the store */
@@ -67,9 +77,10 @@ typedef struct scorer {
     options opt;
     st_modelset *models;
     char model_version[256];
-    st_store *reader_db; /* main thread: what is already stored */
+    st_store *reader_db; /* workers, under db_mu: what is already stored */
+    pthread_mutex_t db_mu;
     st_store *writer_db; /* output thread */
-    st_idset *seen;      /* main thread: the article keys of this run, to skip duplicates */
+    st_idset *seen;      /* output thread: the article keys of this run, to skip duplicates */
     int out_fd;          /* stdout or -o FILE; written with write(2) in whole lines (write_whole) */
     int out_tty;         /* out_fd is a terminal: each article is written at once */
     char *out_buf;       /* OUT_BUFFER bytes, out_len of them pending (output thread) */
@@ -91,7 +102,6 @@ typedef struct scorer {
 
     /* counters (output thread, or atomics shared with the main thread) */
     atomic_ullong bytes_read;
-    atomic_ullong read_errors;
     unsigned long long ok, errors, quotes, skipped, duplicates;
     unsigned long long unflushed_ok, unflushed_quotes; /* scored, output not written yet */
     unsigned long long total_bytes; /* of the regular-file inputs, 0 when unknown (stdin) */
@@ -127,6 +137,7 @@ static void print_record_error(const st_error *e)
 static void job_clear(job *j)
 {
     st_article_free(j->a);
+    free(j->raw);
     free(j->line);
     json_decref(j->result);
     free(j->result_text);
@@ -393,6 +404,39 @@ out_free:
     json_decref(res);
 }
 
+/* Whether --db already holds the article with key (and the models of this run); a database error
+ * counts as not stored. Runs on a worker thread; the store's connection is shared under db_mu. */
+static int already_stored(scorer *s, const char *key)
+{
+    pthread_mutex_lock(&s->db_mu);
+    int has = st_store_has(s->reader_db, key, s->model_version);
+    pthread_mutex_unlock(&s->db_mu);
+    return has == 1;
+}
+
+/* Does job j's work on a worker thread: parses its raw JSON line into j->a (a bad record leaves
+ * j->rc and j->read_err; a blank line leaves no article and ST_OK), then marks an article --db
+ * already holds as stored, and classifies any other (score_one). Duplicate ids are left to the
+ * output thread, which sees the articles in input order. */
+static void run_job(scorer *s, st_classifier *c, job *j)
+{
+    if (j->raw) {
+        const char *name = j->raw + j->raw_len + 1;
+        j->rc = st_jsonl_parse_line(j->raw, j->raw_len, name, j->lineno, &j->a, &j->read_err);
+        if (j->rc == ST_ERR_EMPTY)
+            j->rc = ST_OK;
+        free(j->raw);
+        j->raw = NULL;
+    }
+    if (!j->a)
+        return;
+    if (s->reader_db && !s->opt.rescore && already_stored(s, j->a->key)) {
+        j->stored = 1;
+        return;
+    }
+    score_one(s, c, j);
+}
+
 /* Stops every thread (s->mu not held): they see s->fatal when they wake. */
 static void set_fatal(scorer *s)
 {
@@ -432,7 +476,7 @@ static void *worker_main(void *arg)
         s->next_work++;
         j->state = JOB_RUNNING;
         pthread_mutex_unlock(&s->mu);
-        score_one(s, c, j);
+        run_job(s, c, j);
         pthread_mutex_lock(&s->mu);
         j->state = JOB_DONE;
         if (s->writer_waiting && writer_may_go(s))
@@ -536,6 +580,45 @@ static int commit_after_output(scorer *s)
     return 0;
 }
 
+/* The output thread's decisions on job j, taken in input order before anything of j is written: a
+ * record that could not be read is reported and counted; a blank line has nothing to write; an
+ * article id seen before in this run is a duplicate (the first is kept; a warning when the text
+ * differs); an article --db already holds is skipped. Returns 1 when j's result or scoring error
+ * is to be written, 0 when j is done with, -1 on a fatal error (reported). */
+static int take_in_order(scorer *s, job *j)
+{
+    st_article *a = j->a;
+    if (!a) {
+        if (j->rc != ST_OK) {
+            print_record_error(&j->read_err);
+            s->errors++;
+        }
+        return 0;
+    }
+    st_idset_result seen;
+    const char *first_source = NULL;
+    long first_item = 0;
+    if (st_idset_add(s->seen, a->key, a->text, a->text_len, a->source, a->item, &seen, &first_source,
+                     &first_item) != ST_OK) {
+        fprintf(stderr, "stance-score: out of memory (the set of article ids)\n");
+        return -1;
+    }
+    if (seen != ST_IDSET_NEW) {
+        if (seen == ST_IDSET_DIFFERENT)
+            fprintf(stderr,
+                    "stance-score: %s:%ld: warning: duplicate id \"%.200s\" (first at %s:%ld) with a "
+                    "different text; skipped, the first is kept\n",
+                    a->source, a->item, a->key, first_source, first_item);
+        s->duplicates++;
+        return 0;
+    }
+    if (j->stored) {
+        s->skipped++;
+        return 0;
+    }
+    return 1;
+}
+
 static void *output_main(void *arg)
 {
     scorer *s = arg;
@@ -556,7 +639,12 @@ static void *output_main(void *arg)
         if (s->fatal || j->state != JOB_DONE)
             break;
         pthread_mutex_unlock(&s->mu);
-        if (j->rc == ST_OK) {
+        int take = take_in_order(s, j);
+        if (take < 0) {
+            s->fatal = 1;
+        } else if (take == 0) {
+            /* reported, skipped or blank */
+        } else if (j->rc == ST_OK) {
             if (s->opt.csv && !s->csv_header_done) {
                 s->csv_header_done = 1;
                 if (write_whole(s, csv_header, sizeof csv_header - 1) != 0)
@@ -620,39 +708,12 @@ static void *output_main(void *arg)
 
 /* ===== main thread: reading ===== */
 
-static st_status on_article(st_article *a, void *ud)
+/* Puts the next job into the ring, in input order, waiting for room (main thread): article a, or
+ * raw_len bytes of a raw JSON line (raw, with its source name after them) from line lineno, or a
+ * record error re (neither). Takes ownership of a and raw. Returns ST_OK, or ST_ERR_IO after a
+ * fatal error elsewhere (a and raw freed then). */
+static st_status enqueue(scorer *s, st_article *a, char *raw, size_t raw_len, long lineno, const st_error *re)
 {
-    scorer *s = ud;
-    /* Duplicates: the first occurrence of a key is scored (and stored), later ones are skipped;
-     * one with a different text is worth a warning (the key scheme of the input may be wrong). */
-    st_idset_result seen;
-    const char *first_source = NULL;
-    long first_item = 0;
-    if (st_idset_add(s->seen, a->key, a->text, a->text_len, a->source, a->item, &seen, &first_source,
-                     &first_item) != ST_OK) {
-        fprintf(stderr, "stance-score: out of memory (the set of article ids)\n");
-        st_article_free(a);
-        set_fatal(s);
-        return ST_ERR_NOMEM;
-    }
-    if (seen != ST_IDSET_NEW) {
-        if (seen == ST_IDSET_DIFFERENT)
-            fprintf(stderr,
-                    "stance-score: %s:%ld: warning: duplicate id \"%.200s\" (first at %s:%ld) with a "
-                    "different text; skipped, the first is kept\n",
-                    a->source, a->item, a->key, first_source, first_item);
-        s->duplicates++;
-        st_article_free(a);
-        return ST_OK;
-    }
-    if (s->reader_db && !s->opt.rescore) {
-        int has = st_store_has(s->reader_db, a->key, s->model_version);
-        if (has == 1) {
-            s->skipped++;
-            st_article_free(a);
-            return ST_OK;
-        }
-    }
     pthread_mutex_lock(&s->mu);
     s->reader_waiting = 1;
     while (s->next_read - s->next_write >= s->cap && !s->fatal)
@@ -661,10 +722,18 @@ static st_status on_article(st_article *a, void *ud)
     if (s->fatal) {
         pthread_mutex_unlock(&s->mu);
         st_article_free(a);
+        free(raw);
         return ST_ERR_IO;
     }
     job *j = &s->ring[s->next_read % s->cap];
     j->a = a;
+    j->raw = raw;
+    j->raw_len = raw_len;
+    j->lineno = lineno;
+    if (re) {
+        j->rc = ST_ERR_FORMAT;
+        j->read_err = *re;
+    }
     j->state = JOB_QUEUED;
     s->next_read++;
     pthread_cond_signal(&s->work);
@@ -672,11 +741,31 @@ static st_status on_article(st_article *a, void *ud)
     return ST_OK;
 }
 
+static st_status on_article(st_article *a, void *ud)
+{
+    return enqueue(ud, a, NULL, 0, 0, NULL);
+}
+
+/* A JSON Lines record, handed on unparsed: a worker parses it. */
+static st_status on_line(const char *line, size_t len, const char *name, long lineno, void *ud)
+{
+    size_t name_len = strlen(name);
+    char *raw = malloc(len + name_len + 2);
+    if (!raw) {
+        fprintf(stderr, "stance-score: out of memory\n");
+        set_fatal(ud);
+        return ST_ERR_NOMEM;
+    }
+    memcpy(raw, line, len);
+    raw[len] = '\0';
+    memcpy(raw + len + 1, name, name_len + 1);
+    return enqueue(ud, NULL, raw, len, lineno, NULL);
+}
+
+/* A record or file that could not be read: reported by the output thread, in input order. */
 static void on_error(const st_error *e, void *ud)
 {
-    scorer *s = ud;
-    print_record_error(e);
-    atomic_fetch_add(&s->read_errors, 1);
+    enqueue(ud, NULL, NULL, 0, 0, e);
 }
 
 static void on_bytes(size_t n, void *ud)
@@ -732,7 +821,7 @@ static void usage(FILE *f)
           "  -m, --models DIR      model folder with stance/ and sentiment/ (default: models)\n"
           "  -o, --output FILE     write results to FILE instead of stdout\n"
           "      --format FMT      jsonl (default) or csv (one row per quote)\n"
-          "  -j, --jobs N          classifier threads (default: the number of cores)\n"
+          "  -j, --jobs N          worker threads: parse JSON Lines, classify (default: cores)\n"
           "      --db FILE         store results in SQLite (upsert by article id and model version);\n"
           "                        articles already stored are skipped, so a killed run resumes\n"
           "      --rescore         with --db: score and store again what is already stored\n"
@@ -909,6 +998,7 @@ int main(int argc, char **argv)
     if (!s->ring)
         goto out_free;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->db_mu, NULL);
     pthread_cond_init(&s->room, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->ready, NULL);
@@ -929,16 +1019,14 @@ int main(int argc, char **argv)
 
     st_reader r = {.format = s->opt.format,
                    .on_article = on_article,
+                   .on_line = on_line,
                    .on_error = on_error,
                    .on_bytes = on_bytes,
                    .ud = s};
-    int input_failed = 0;
     for (int i = optind; i < argc && !s->fatal; i++) {
         st_status rc = st_read_path(&r, argv[i], &err);
-        if (rc != ST_OK && !s->fatal) {
-            print_record_error(&err);
-            input_failed++;
-        }
+        if (rc != ST_OK && !s->fatal)
+            on_error(&err, s);
     }
     pthread_mutex_lock(&s->mu);
     s->reading_done = 1;
@@ -954,7 +1042,7 @@ int main(int argc, char **argv)
     if (s->opt.progress == 1)
         show_progress(s, 1);
     double secs = seconds_since(&s->start);
-    unsigned long long errors = s->errors + atomic_load(&s->read_errors) + (unsigned long long)input_failed;
+    unsigned long long errors = s->errors;
     fprintf(
         stderr,
         "stance-score: %llu articles ok, %llu errors, %llu quotes, %.2f seconds, %.1f articles/s, %.2f MB/s",

@@ -144,6 +144,46 @@ def cli_feeds_e26_e27():
 
 
 @test
+def cli_errors_in_input_order_with_parsing_on_workers():
+    # JSON Lines records are parsed by the worker threads: bad lines interleaved with good ones,
+    # duplicates and a feed item with nothing to score (an error of the scoring step) must still be
+    # reported in input order, whatever -j, and every good article written in order
+    d = os.path.join(ARGS.work, "ordered")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    items = "".join("<item><guid>f%d</guid><title>Item %d</title><description>%s</description></item>"
+                    % (i, i, ARTICLE.replace('"', "&quot;")) for i in range(1, 40))
+    with open(os.path.join(d, "a.rss"), "w") as f:  # item 40 has no text: reported by the output thread
+        f.write('<?xml version="1.0"?><rss version="2.0"><channel>%s<item><guid>f40</guid></item>'
+                '</channel></rss>' % items)
+    recs, want_ids, want_err = [], [], ["a.rss:40: no text to score"]
+    for i in range(1, 121):
+        if i % 7 == 3:
+            recs.append('{"id": "bad%d", "text": ' % i)
+            want_err.append("b.jsonl:%d: invalid JSON" % i)
+        elif i % 11 == 5:
+            recs.append('{"id": "n%d"}' % i)
+            want_err.append('b.jsonl:%d: record has no "text" string' % i)
+        elif i % 13 == 6:
+            recs.append(json.dumps({"id": "g1", "text": "other text %d" % i}))
+            want_err.append('b.jsonl:%d: warning: duplicate id "g1" (first at %s/b.jsonl:1)' % (i, d))
+        else:
+            recs.append(json.dumps({"id": "g%d" % i, "text": ARTICLE if i % 2 else "Short %d." % i}))
+            want_ids.append("g%d" % i)
+    with open(os.path.join(d, "b.jsonl"), "w") as f:
+        f.write("\n".join(recs) + "\n")
+    for j in ("1", "4"):
+        p = run(["-j", j, d], check_rc=1)
+        assert [o["id"] for o in lines(p.stdout)] == ["f%d" % i for i in range(1, 40)] + want_ids
+        err = [l.split(d + "/", 1)[1] for l in p.stderr.decode().splitlines() if d + "/" in l]
+        assert len(err) == len(want_err), err
+        for got, want in zip(err, want_err):
+            assert got.startswith(want), (j, got, want)
+        n_errors = len([w for w in want_err if "warning" not in w])
+        assert "%d articles ok, %d errors" % (39 + len(want_ids), n_errors) in p.stderr.decode(), p.stderr
+
+
+@test
 def cli_store_upsert_skip_and_report():
     db = os.path.join(ARGS.work, "store.db")
     for ext in ("", "-wal", "-shm"):

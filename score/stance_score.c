@@ -251,6 +251,16 @@ static int fast_path_ok(const st_article *a)
  * "models", "quotes" and "summary" members written straight as bytes (st_classify_article_write),
  * about three times faster than building and dumping a jansson tree. The bytes equal the slow
  * path's: same members in the same order, the same number and string formatting. */
+
+/* 1 when the JSON Lines record's own "id" member is the article's key (a non-empty string or a
+ * number). Otherwise (absent, null, "", an object...) the output's "id" is set to the key the
+ * store uses (guid, url or content hash), so output lines and database rows always join. */
+static int input_id_is_key(json_t *fields, const st_article *a)
+{
+    json_t *v = json_object_get(fields, "id");
+    return v && a->id && *a->id && (json_is_string(v) || json_is_number(v));
+}
+
 static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classify_options *copt)
 {
     st_article *a = j->a;
@@ -267,7 +277,7 @@ static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classif
     if (a->fields) {
         head = a->fields;
         a->fields = NULL;
-        if (!json_object_get(head, "id") && set_str(head, "id", a->key) != 0)
+        if (!input_id_is_key(head, a) && set_str(head, "id", a->key) != 0)
             goto out_nomem;
         if ((json_object_get(head, "published") || a->published) &&
             set_str(head, "published", a->published) != 0)
@@ -346,7 +356,7 @@ static void score_one(scorer *s, st_classifier *c, job *j)
     if (a->fields) { /* JSON Lines: the input's own fields first */
         out = a->fields;
         a->fields = NULL;
-        if (!json_object_get(out, "id") && set_str(out, "id", a->key) != 0)
+        if (!input_id_is_key(out, a) && set_str(out, "id", a->key) != 0)
             goto out_nomem;
         if ((json_object_get(out, "published") || a->published) &&
             set_str(out, "published", a->published) != 0)

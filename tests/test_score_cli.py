@@ -256,6 +256,30 @@ def cli_duplicate_ids_first_kept_same_with_and_without_db():
 
 
 @test
+def cli_unusable_ids_become_the_store_key():
+    """An "id" that is null, empty or not a string or number is no key: the output's "id" is the
+    key the store uses (url, else the text's hash), so output lines and database rows join."""
+    db = os.path.join(ARGS.work, "ids.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    recs = [{"id": None, "text": ARTICLE},
+            {"id": "", "text": "Nothing quoted here.", "url": "http://example.org/a"},
+            {"id": {"a": 1}, "text": ARTICLE.replace("never accept", "always welcome")},
+            {"id": 12, "text": "Nothing quoted here either."},
+            {"guid": "g-7", "text": "Still nothing quoted."}]
+    data = ("\n".join(json.dumps(r) for r in recs) + "\n").encode()
+    p = run(["-j", "2", "--db", db, "-"], stdin=data, check_rc=0)
+    ids = [o["id"] for o in lines(p.stdout)]
+    assert ids[0].startswith("sha256:") and ids[2].startswith("sha256:") and ids[0] != ids[2], ids
+    assert ids[1] == "http://example.org/a" and ids[3] == 12 and ids[4] == "g-7", ids
+    con = sqlite3.connect(db)
+    keys = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY item")]
+    con.close()
+    assert keys == [str(i) for i in ids], (keys, ids)
+
+
+@test
 def cli_closed_streams_full_disk_and_empty_input():
     data = ("\n".join(json.dumps({"id": "f%d" % i, "text": ARTICLE + " %d" % i}) for i in range(300)) + "\n").encode()
     src = os.path.join(ARGS.work, "three-hundred.jsonl")

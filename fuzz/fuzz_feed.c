@@ -11,18 +11,12 @@
 #include "feed.h"
 #include "st_utf8.h"
 
-/* Known bug in score/feed.c (reproducer: fuzz/crashes/feed-invalid-utf8-text-malformed-xml-decl):
- * a malformed XML declaration naming windows-1251 hands out the raw cp1251 bytes as text. With
- * FUZZ_FEED_KNOWN_UTF8_BUG set (fuzz/run.sh sets it unless STRICT=1) that check is skipped so the
- * run goes on looking for memory errors. */
-static int skip_utf8_check;
-
 static st_status on_article(st_article *a, void *ud)
 {
     (void)ud;
     if (!a->key || !a->text)
         abort();
-    if (!skip_utf8_check && st_utf8_validate(a->text, a->text_len, NULL) != ST_OK)
+    if (st_utf8_validate(a->text, a->text_len, NULL) != ST_OK)
         abort();
     st_article_free(a);
     return ST_OK;
@@ -38,7 +32,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    skip_utf8_check = getenv("FUZZ_FEED_KNOWN_UTF8_BUG") != NULL;
     xmlInitParser();
     return 0;
 }

@@ -151,7 +151,9 @@ void st_content_key(const char *s, size_t len, char out[72]);
 size_t st_utf8_first_invalid(const char *s, size_t len);
 
 /* Builds a->text from title and body (title + "\n\n" + body, or either alone) and sets a->key.
- * Errors: ST_ERR_NOMEM. */
+ * The one place every reader's article passes: text that is not well-formed UTF-8 (whatever a
+ * mis-declared encoding or a parser let through) is refused here, so no reader hands it out.
+ * Errors: ST_ERR_UTF8, ST_ERR_NOMEM. */
 st_status st_article_finish(st_article *a, const char *body);
 
 #endif

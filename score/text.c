@@ -836,6 +836,8 @@ st_status st_article_finish(st_article *a, const char *body)
         a->text = t;
         a->text_len = n;
     }
+    if (st_utf8_first_invalid(a->text, a->text_len) < a->text_len)
+        return ST_ERR_UTF8;
     if (!a->key) {
         const char *k = a->id && *a->id ? a->id : a->url && *a->url ? a->url : NULL;
         if (k) {

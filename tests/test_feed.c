@@ -341,6 +341,15 @@ static void not_a_feed_and_broken_xml_are_reported(void **state)
     collect_free(&c);
 }
 
+/* Every article collected has UTF-8 text, and something was handed out or reported; frees c. */
+static void assert_all_utf8_or_reported(collect *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        assert_int_equal(st_utf8_first_invalid(c->a[i]->text, c->a[i]->text_len), c->a[i]->text_len);
+    assert_true(c->n + c->n_errors >= 1);
+    collect_free(c);
+}
+
 /* No reader hands out text that is not UTF-8, whatever the bytes claim: a malformed XML declaration
  * naming windows-1251 (libxml2 then reads the title's cp1251 bytes as they are), and an Atom entry
  * with a stray byte where only an attribute holds it (fuzz_feed found both). The item is reported,
@@ -352,19 +361,13 @@ static void invalid_utf8_never_handed_out(void **state)
     parse_feed(LIT("<?xml vl version=\"1.0\" encoding=\"windows-1251\"?><rss version=\"2.0\"><channel><item>"
                    "<title>\xcd\xee\xe2\xee\xf1\xf2\xe8</title>tem></channel></rss>"),
                &c);
-    for (size_t i = 0; i < c.n; i++)
-        assert_int_equal(st_utf8_first_invalid(c.a[i]->text, c.a[i]->text_len), c.a[i]->text_len);
-    assert_true(c.n + c.n_errors >= 1);
-    collect_free(&c);
+    assert_all_utf8_or_reported(&c);
     parse_feed(LIT("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n"
                    "<entry><id>urn:1</id><title type=\"html\">&lt;b&gt;\t\tHarbour&lt;/b&gt;</title>\n"
                    "<content type=\"xhtm\xec\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Harbour <b>reopens</b>"
                    "</div></content></entry></feed>"),
                &c);
-    for (size_t i = 0; i < c.n; i++)
-        assert_int_equal(st_utf8_first_invalid(c.a[i]->text, c.a[i]->text_len), c.a[i]->text_len);
-    assert_true(c.n + c.n_errors >= 1);
-    collect_free(&c);
+    assert_all_utf8_or_reported(&c);
 }
 
 /* ===== JSON Lines ===== */

@@ -38,6 +38,15 @@ def run(args, stdin=None, check_rc=None, **kw):
     return p
 
 
+def fresh_db(name):
+    """The path of a database NAME in the work folder, with any earlier one (and its WAL) removed."""
+    db = os.path.join(ARGS.work, name)
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    return db
+
+
 def lines(out):
     return [json.loads(l) for l in out.decode().splitlines() if l.strip()]
 
@@ -185,10 +194,7 @@ def cli_errors_in_input_order_with_parsing_on_workers():
 
 @test
 def cli_store_upsert_skip_and_report():
-    db = os.path.join(ARGS.work, "store.db")
-    for ext in ("", "-wal", "-shm"):
-        if os.path.exists(db + ext):
-            os.remove(db + ext)
+    db = fresh_db("store.db")
     recs = [{"id": "s1", "text": ARTICLE, "published": "2024-03-01T10:00:00Z"},
             {"id": "s2", "text": ARTICLE.replace("never accept", "always welcome"), "published": "2024-03-02"},
             {"id": "s3", "text": "Nothing quoted here.", "published": "2024-03-03"}]
@@ -224,10 +230,7 @@ def cli_store_upsert_skip_and_report():
 
 @test
 def cli_duplicate_ids_first_kept_same_with_and_without_db():
-    db = os.path.join(ARGS.work, "dups.db")
-    for ext in ("", "-wal", "-shm"):
-        if os.path.exists(db + ext):
-            os.remove(db + ext)
+    db = fresh_db("dups.db")
     other = ARTICLE.replace("never accept", "always welcome")
     recs = [{"id": "d1", "text": ARTICLE, "title": "first"},
             {"id": "d2", "text": "Nothing quoted here."},
@@ -259,10 +262,7 @@ def cli_duplicate_ids_first_kept_same_with_and_without_db():
 def cli_unusable_ids_become_the_store_key():
     """An "id" that is null, empty or not a string or number is no key: the output's "id" is the
     key the store uses (url, else the text's hash), so output lines and database rows join."""
-    db = os.path.join(ARGS.work, "ids.db")
-    for ext in ("", "-wal", "-shm"):
-        if os.path.exists(db + ext):
-            os.remove(db + ext)
+    db = fresh_db("ids.db")
     recs = [{"id": None, "text": ARTICLE},
             {"id": "", "text": "Nothing quoted here.", "url": "http://example.org/a"},
             {"id": {"a": 1}, "text": ARTICLE.replace("never accept", "always welcome")},
@@ -298,10 +298,7 @@ def cli_closed_streams_full_disk_and_empty_input():
     p = run(["-"], stdin=b"", check_rc=0)
     assert p.stdout == b"" and "0 articles ok, 0 errors" in p.stderr.decode()
     # a full disk with --db: fatal, and the database does not claim articles whose output was lost
-    db = os.path.join(ARGS.work, "full.db")
-    for ext in ("", "-wal", "-shm"):
-        if os.path.exists(db + ext):
-            os.remove(db + ext)
+    db = fresh_db("full.db")
     p = run(["--db", db, "-o", "/dev/full", src], check_rc=2)
     assert b"No space left on device" in p.stderr, p.stderr
     con = sqlite3.connect(db)
@@ -331,10 +328,7 @@ def bbc_parallel_shards_equal_one_process():
 
 @test
 def bbc_kill9_and_resume_counts_every_article_once():
-    db = os.path.join(ARGS.work, "resume.db")
-    for ext in ("", "-wal", "-shm"):
-        if os.path.exists(db + ext):
-            os.remove(db + ext)
+    db = fresh_db("resume.db")
     rng = random.Random(7)
     kills = 0
     # the nightly job appends every run's output to one file: after the kills and the resume, it

@@ -431,7 +431,11 @@ static void emit_item(feed_walk *w, xmlNode *node, int atom)
     st_status rc = atom ? atom_entry(node, &f) : rss_item(node, &f);
     if (rc != ST_OK)
         goto out_report;
-    if (w->repaired && (contains_fffd(f.title) || contains_fffd(f.summary) || contains_fffd(f.content))) {
+    /* any field, not the text alone: a repaired id or link would merge distinct items under one key
+     * ("g\xff1" and "g\xfe1" both "g\uFFFD1"), and a repaired author would be stored as mojibake */
+    if (w->repaired && (contains_fffd(f.title) || contains_fffd(f.summary) || contains_fffd(f.content) ||
+                        contains_fffd(f.id) || contains_fffd(f.url) || contains_fffd(f.author) ||
+                        contains_fffd(f.date))) {
         report(w->r, ST_ERR_UTF8, w->name, item, "item holds bytes that are not valid UTF-8; skipped");
         goto out_free;
     }

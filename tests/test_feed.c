@@ -362,6 +362,21 @@ static void invalid_utf8_never_handed_out(void **state)
                    "<title>\xcd\xee\xe2\xee\xf1\xf2\xe8</title>tem></channel></rss>"),
                &c);
     assert_all_utf8_or_reported(&c);
+    /* bad bytes in an id (or link, author): reported and skipped, never repaired into one key */
+    parse_feed(LIT("<rss version=\"2.0\"><channel>"
+                   "<item><guid>g\xff" "1</guid><title>One</title></item>"
+                   "<item><guid>g\xfe" "1</guid><title>Two</title></item>"
+                   "<item><guid>g3</guid><author>J\xe9r\xf4me</author><title>Three</title></item>"
+                   "<item><guid>g4</guid><title>Four</title></item></channel></rss>"),
+               &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->key, "g4");
+    assert_int_equal(c.n_errors, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(c.errors[i].line, (long)i + 1); /* items 1, 2, 3 */
+        assert_non_null(strstr(c.errors[i].message, "not valid UTF-8"));
+    }
+    assert_all_utf8_or_reported(&c);
     parse_feed(LIT("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n"
                    "<entry><id>urn:1</id><title type=\"html\">&lt;b&gt;\t\tHarbour&lt;/b&gt;</title>\n"
                    "<content type=\"xhtm\xec\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Harbour <b>reopens</b>"

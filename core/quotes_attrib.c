@@ -605,6 +605,8 @@ static mention classify_np(const qctx *c, size_t a, size_t b)
         }
         int had;
         size_t n0 = strip_titles(c, r0, b, &had);
+        if (n0 > r0 && n0 + 1 == b && IN(org_words, c, &c->tok[n0]))
+            n0 = r0; /* "the Foreign Ministry", "the Prime Minister's Office": an organisation's name */
         if (n0 + 1 == b && (c->tok[n0].flags & TK_ALLCAP) && c->tok[n0].end - c->tok[n0].start > 5)
             return m; /* a dateline (PHILADELPHIA —), not a speaker */
         if (n0 < b) {
@@ -832,7 +834,8 @@ static mention np_after(const qctx *c, size_t a, size_t hi)
             break;
         if (det_first && seen_cap && is_lower_word(c, e) && !is_connector(c, e) &&
             !IN(prepositions, c, &c->tok[e]) && !IN(conjunctions, c, &c->tok[e]) &&
-            !IN(stop_words, c, &c->tok[e]) && !IN(aux_words, c, &c->tok[e]) && !IN(cue_broad, c, &c->tok[e])) {
+            !IN(stop_words, c, &c->tok[e]) && !IN(aux_words, c, &c->tok[e]) &&
+            !IN(cue_broad, c, &c->tok[e])) {
             e++;
             continue;
         }

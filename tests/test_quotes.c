@@ -1022,10 +1022,14 @@ static void test_name_in_intro_phrase_not_appositive(void **state)
 static void test_according_to_descriptor_with_capitalised_modifier(void **state)
 {
     (void)state;
-    EXPECT("According to one EU official, “the door remains open.”", {"the door remains open.", "one EU official"});
+    EXPECT("According to one EU official, “the door remains open.”",
+           {"the door remains open.", "one EU official"});
     EXPECT("“We will see,” according to a White House spokesman.", {"We will see", "White House spokesman"});
     EXPECT("“No deal is near,” said one senior Nato diplomat on Friday.",
            {"No deal is near", "one senior Nato diplomat"});
+    /* a title word before an organisation's word is part of its name, not a title to strip */
+    EXPECT("According to the Foreign Ministry, “the talks are over.”",
+           {"the talks are over.", "Foreign Ministry"});
 }
 
 static void test_descriptor_unlisted_verb_after_quote(void **state)

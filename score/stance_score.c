@@ -261,6 +261,34 @@ static int input_id_is_key(json_t *fields, const st_article *a)
     return v && a->id && *a->id && (json_is_string(v) || json_is_number(v));
 }
 
+/* The output object's members before "models": for JSON Lines the input's own fields (taken from
+ * a->fields, which becomes NULL), "id" set to the store's key unless the input's id is that key,
+ * "published" normalised; for feeds and files id, source, item, title, url, author, published.
+ * Returns a new reference, or NULL when memory runs out. */
+static json_t *article_head(st_article *a)
+{
+    json_t *head;
+    if (a->fields) {
+        head = a->fields;
+        a->fields = NULL;
+        if ((!input_id_is_key(head, a) && set_str(head, "id", a->key) != 0) ||
+            ((json_object_get(head, "published") || a->published) &&
+             set_str(head, "published", a->published) != 0))
+            goto fail;
+        return head;
+    }
+    head = json_object();
+    if (!head || set_str(head, "id", a->key) || set_str(head, "source", a->source) ||
+        json_object_set_new(head, "item", json_integer(a->item)) || set_str(head, "title", a->title) ||
+        set_str(head, "url", a->url) || set_str(head, "author", a->author) ||
+        set_str(head, "published", a->published))
+        goto fail;
+    return head;
+fail:
+    json_decref(head);
+    return NULL;
+}
+
 static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classify_options *copt)
 {
     st_article *a = j->a;
@@ -274,22 +302,8 @@ static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classif
         goto out_free;
     }
     j->rc = ST_ERR_NOMEM;
-    if (a->fields) {
-        head = a->fields;
-        a->fields = NULL;
-        if (!input_id_is_key(head, a) && set_str(head, "id", a->key) != 0)
-            goto out_nomem;
-        if ((json_object_get(head, "published") || a->published) &&
-            set_str(head, "published", a->published) != 0)
-            goto out_nomem;
-    } else {
-        head = json_object();
-        if (!head || set_str(head, "id", a->key) || set_str(head, "source", a->source) ||
-            json_object_set_new(head, "item", json_integer(a->item)) || set_str(head, "title", a->title) ||
-            set_str(head, "url", a->url) || set_str(head, "author", a->author) ||
-            set_str(head, "published", a->published))
-            goto out_nomem;
-    }
+    if (!(head = article_head(a)))
+        goto out_nomem;
     h = json_dumps(head, JSON_COMPACT);
     if (!h)
         goto out_nomem;
@@ -353,22 +367,8 @@ static void score_one(scorer *s, st_classifier *c, job *j)
         return;
     }
     j->rc = ST_ERR_NOMEM;
-    if (a->fields) { /* JSON Lines: the input's own fields first */
-        out = a->fields;
-        a->fields = NULL;
-        if (!input_id_is_key(out, a) && set_str(out, "id", a->key) != 0)
-            goto out_nomem;
-        if ((json_object_get(out, "published") || a->published) &&
-            set_str(out, "published", a->published) != 0)
-            goto out_nomem;
-    } else {
-        out = json_object();
-        if (!out || set_str(out, "id", a->key) || set_str(out, "source", a->source) ||
-            json_object_set_new(out, "item", json_integer(a->item)) || set_str(out, "title", a->title) ||
-            set_str(out, "url", a->url) || set_str(out, "author", a->author) ||
-            set_str(out, "published", a->published))
-            goto out_nomem;
-    }
+    if (!(out = article_head(a)))
+        goto out_nomem;
     if (s->opt.keep_text && json_object_set_new(out, "text", json_stringn(a->text, a->text_len)) != 0)
         goto out_nomem;
     const char *keys[] = {"models", "quotes", "summary"};

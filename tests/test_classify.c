@@ -19,15 +19,8 @@
 #include "st_train.h"
 #include "st_utf8.h"
 
-/* cmocka 1.1 has no assert_double_equal: |a - b| <= eps, with both values in the message. */
-#define assert_close(a, b, eps)                                                                              \
-    do {                                                                                                     \
-        double a_ = (a), b_ = (b);                                                                           \
-        if (!(fabs(a_ - b_) <= (eps)))                                                                       \
-            fail_msg("%s = %.17g, expected %.17g (+/- %g)", #a, a_, b_, (double)(eps));                      \
-    } while (0)
+#include "test_support.h"
 
-static char tmpdir[256];
 static st_modelset *models;
 
 /* ---- training data (written for this test) ---- */
@@ -97,8 +90,7 @@ static void train_task(const char *task, const char *const *labels, const char *
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/st_test_classify_XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (st_tmpdir_make("classify") != 0)
         return -1;
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
     const char *stance_labels[] = {"conciliatory", "hardline"};
@@ -122,9 +114,7 @@ static int teardown(void **state)
     (void)state;
     st_modelset_unref(models);
     models = NULL;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_tmpdir(state);
 }
 
 /* ---- helpers ---- */

@@ -543,6 +543,103 @@ static int write_all(scorer *s, const char *p, size_t n)
     return 0;
 }
 
+/* A run killed with kill -9 inside a write(2) can leave its last line cut short: Linux stops a
+ * regular-file write at a page boundary when a fatal signal is pending. When the output is a regular
+ * file that this run appends to (stdout redirected with >> or by a scheduler: the offset is at its
+ * end) and the file does not end in a newline, the tail after its last newline is either the cut
+ * JSON line of an earlier run, or text of someone else's. A cut JSON line (it starts with '{' and
+ * does not parse) is removed with ftruncate(2): its article was not committed to --db (lines are
+ * written before their commit), so this run writes it again, whole. Any other tail is kept and ended
+ * with a newline, so that our lines start on a line of their own. CSV rows can hold newlines inside
+ * quoted fields, so a cut CSV row cannot be told apart exactly: it is ended, not removed. Each repair
+ * is reported on stderr. Returns 0, or -1 after printing the error. */
+static int repair_cut_tail(scorer *s)
+{
+    struct stat st;
+    if (s->out_tty || fstat(s->out_fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return 0;
+    int flags = fcntl(s->out_fd, F_GETFL);
+    off_t end = st.st_size;
+    if (flags < 0 || (!(flags & O_APPEND) && lseek(s->out_fd, 0, SEEK_CUR) != end))
+        return 0; /* not appending at the end: the caller's own positioning */
+    /* stdout is usually opened write-only (>>): read the file through a descriptor of its own */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", s->out_fd);
+    int rfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (rfd < 0)
+        return 0; /* no /proc, or no read permission: nothing can be checked */
+    /* read back from the end, one block at a time, to the last newline */
+    enum { BLOCK = 65536 };
+    const off_t max_tail = (off_t)64 << 20;
+    char *tail = NULL;
+    size_t tail_len = 0;
+    off_t line_start = 0;
+    int found = 0;
+    while (!found && (off_t)tail_len < end && (off_t)tail_len < max_tail) {
+        size_t n = (off_t)tail_len + BLOCK <= end ? BLOCK : (size_t)(end - (off_t)tail_len);
+        char *t = malloc(tail_len + n);
+        if (!t) {
+            free(tail);
+            close(rfd);
+            fprintf(stderr, "stance-score: out of memory (reading the output's last line)\n");
+            return -1;
+        }
+        off_t at = end - (off_t)tail_len - (off_t)n;
+        ssize_t r = pread(rfd, t, n, at);
+        if (r != (ssize_t)n) {
+            free(t);
+            free(tail);
+            close(rfd);
+            return 0; /* it changed under us: nothing to check */
+        }
+        if (tail_len)
+            memcpy(t + n, tail, tail_len);
+        free(tail);
+        tail = t;
+        tail_len += n;
+        if (tail_len == n && tail[n - 1] == '\n') {
+            free(tail);
+            close(rfd);
+            return 0; /* ends in a newline: whole lines */
+        }
+        for (size_t i = n; i-- > 0;) {
+            if (tail[i] == '\n') {
+                memmove(tail, tail + i + 1, tail_len - i - 1);
+                tail_len -= i + 1;
+                line_start = end - (off_t)tail_len;
+                found = 1;
+                break;
+            }
+        }
+        if (!found && (off_t)tail_len == end)
+            found = 1; /* the file is one line without a newline */
+    }
+    close(rfd);
+    int cut_json = 0;
+    if (found && !s->opt.csv && tail_len > 0 && tail[0] == '{') {
+        json_error_t jerr;
+        json_t *v = json_loadb(tail, tail_len, JSON_DECODE_ANY, &jerr);
+        cut_json = v == NULL;
+        json_decref(v);
+    }
+    free(tail);
+    if (cut_json) {
+        if (ftruncate(s->out_fd, line_start) != 0 || lseek(s->out_fd, line_start, SEEK_SET) != line_start) {
+            fprintf(stderr, "stance-score: cannot remove the cut last line of the output: %s\n",
+                    strerror(errno));
+            return -1;
+        }
+        fprintf(stderr,
+                "stance-score: warning: the output ended in a cut JSON line (%lld bytes, left by a killed "
+                "run); removed, its article is written again\n",
+                (long long)(end - line_start));
+        return 0;
+    }
+    fprintf(stderr, "stance-score: warning: the output did not end in a newline; one is added before "
+                    "this run's lines\n");
+    return write_all(s, s->opt.csv ? "\r\n" : "\n", s->opt.csv ? 2 : 1);
+}
+
 /* Sends the pending output to the file. Returns 0, or -1 after printing the error. */
 static int flush_output(scorer *s)
 {
@@ -558,8 +655,8 @@ static int flush_output(scorer *s)
 
 /* Queues an article's output p[0..n) (whole lines) for s->out_fd. The file only ever receives whole
  * articles: the pending bytes go out first when p would not fit, and p alone when it is as large as
- * the buffer. So a run killed at any moment leaves whole lines (unless the kill cuts one write(2)
- * short), and a resumed run appending to the same file starts on a fresh line. Returns 0, or -1
+ * the buffer. So a run killed at any moment leaves whole lines, unless the kill cuts one write(2)
+ * short: then a resumed run appending to the same file removes the cut line (repair_cut_tail). Returns 0, or -1
  * after printing the error. */
 static int write_whole(scorer *s, const char *p, size_t n)
 {
@@ -993,6 +1090,8 @@ int main(int argc, char **argv)
         goto out_free;
     }
     s->out_tty = isatty(s->out_fd);
+    if (!s->opt.output && repair_cut_tail(s) != 0)
+        goto out_free;
     if (!(s->out_buf = malloc(OUT_BUFFER)))
         goto out_free;
     for (int i = optind; i < argc; i++)

@@ -308,6 +308,40 @@ def cli_closed_streams_full_disk_and_empty_input():
 
 # ===== bbc suite =====
 
+@test
+def cli_appending_after_a_killed_run_removes_its_cut_line():
+    """kill -9 can stop a write(2) at a page boundary, leaving a cut last line in a file that the
+    next run appends to: the next run removes it (its article was not committed, so it is written
+    again); a tail that is not a cut JSON line is kept and ended with a newline."""
+    inp = os.path.join(ARGS.work, "append-in.jsonl")
+    with open(inp, "w") as f:
+        f.write(json.dumps({"id": "k1", "text": ARTICLE}) + "\n")
+    whole = json.dumps({"id": "k0", "quotes": []})
+    for tail, kept in ((whole + "\n" + '{"id": "k1", "title": null, "quo', None),
+                       (whole + "\n" + "a note without newline", "a note without newline"),
+                       ('{"id": "k1", "quotes": [{"te', None)):
+        out = os.path.join(ARGS.work, "append-out.jsonl")
+        with open(out, "w") as f:
+            f.write(tail)
+        with open(out, "ab") as f:
+            p = run([inp], stdout=f, check_rc=0)
+        assert b"warning" in p.stderr, p.stderr
+        with open(out) as f:
+            got = f.read().splitlines()
+        if kept:
+            assert got[:2] == [whole, kept] and json.loads(got[2])["id"] == "k1", got
+        else:
+            ids = [json.loads(l)["id"] for l in got]
+            assert ids == (["k0", "k1"] if tail.startswith(whole) else ["k1"]), got
+            assert len(json.loads(got[-1])["quotes"]) == 2
+    # a file that ends in a newline is left as it is
+    with open(out, "ab") as f:
+        p = run([inp], stdout=f, check_rc=0)
+    assert b"warning" not in p.stderr, p.stderr
+    with open(out) as f:
+        assert [json.loads(l)["id"] for l in f.read().splitlines()][-2:] == ["k1", "k1"]
+
+
 def bbc_path():
     return os.path.join(ARGS.shared, "data", "bbc-news", "articles.jsonl")
 

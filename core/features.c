@@ -18,6 +18,7 @@
  *   - A vocabulary group (st_vocab_group) looks every occurrence up once for several
  *     vocabularies and caches the n-gram ids of every word any of them knows (see below).
  *   No allocation once the scratch buffers have grown to the text's size. */
+#include "st_decimal.h"
 #include "st_features.h"
 
 #include <assert.h>
@@ -2160,7 +2161,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
             goto out_free_vocab;
         }
         char *dend;
-        double idf = strtod(t2 + 1, &dend);
+        double idf = st_decimal_parse(t2 + 1, &dend);
         if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
             rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
             goto out_free_vocab;

@@ -13,6 +13,7 @@
  * Numbers are "%.17g" in the C locale; we parse them under a per-thread C locale (uselocale), so
  * neither the reader nor the writer depends on setlocale. Weights are kept dense per pair (N + 1
  * doubles, index 0 unused) so a decision value is a sparse dot product. */
+#include "st_decimal.h"
 #include "st_model.h"
 
 #include <errno.h>
@@ -178,12 +179,13 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-/* strtod under the calling thread's locale, which the loader sets to "C" (uselocale). */
+/* st_decimal_parse (strtod's result, fast) under the calling thread's locale, which the loader sets to
+ * "C" (uselocale). */
 static int parse_double(const char *s, double *out)
 {
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = st_decimal_parse(s, &end);
     if (end == s || *end || !isfinite(v))
         return -1;
     *out = v;

@@ -656,8 +656,8 @@ static int flush_output(scorer *s)
 /* Queues an article's output p[0..n) (whole lines) for s->out_fd. The file only ever receives whole
  * articles: the pending bytes go out first when p would not fit, and p alone when it is as large as
  * the buffer. So a run killed at any moment leaves whole lines, unless the kill cuts one write(2)
- * short: then a resumed run appending to the same file removes the cut line (repair_cut_tail). Returns 0, or -1
- * after printing the error. */
+ * short: then a resumed run appending to the same file removes the cut line (repair_cut_tail). Returns 0, or
+ * -1 after printing the error. */
 static int write_whole(scorer *s, const char *p, size_t n)
 {
     if (s->out_len + n > OUT_BUFFER && flush_output(s) != 0)

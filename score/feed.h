@@ -49,7 +49,7 @@ typedef struct st_article {
     char *source;    /* the file it came from, "-" for stdin */
     long item;       /* 1-based item number in a feed, line number in JSON Lines, 1 for a file */
     char *key;       /* never NULL: id (guid), else url, else "sha256:" + hex SHA-256 of text */
-    char *id;        /* feed guid / atom:id / rdf:about, or the JSON "id" (a number as digits) */
+    char *id;        /* feed guid / atom:id / rdf:about, or the JSON "id" (a number: st_number_key) */
     char *url;       /* link */
     char *title;     /* plain text */
     char *author;    /* plain text */
@@ -104,8 +104,10 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
 
 /* Parses one JSON Lines record line[0..len) (without its line end; a UTF-8 BOM and a trailing CR
  * are accepted) from file name at 1-based line lineno into *out (owned by the caller).
- * A blank line gives ST_ERR_EMPTY and *out == NULL (not an error for callers). Integers too large
- * for 64 bits are kept: a too-large "id" keeps its exact digits, other numbers become doubles.
+ * A blank line gives ST_ERR_EMPTY and *out == NULL (not an error for callers). A numeric "id" (or
+ * "guid") is keyed by its exact value (st_number_key: 12, 12.0 and 1.2e1 are "12") and the member
+ * in (*out)->fields then says that key: a JSON integer when it is one within 64 bits, else the key
+ * as a string; other numbers too large for 64 bits become doubles.
  * Errors: ST_ERR_FORMAT (not a JSON object, no text member, bad JSON; err has the column),
  * ST_ERR_UTF8, ST_ERR_NOMEM. */
 st_status st_jsonl_parse_line(const char *line, size_t len, const char *name, long lineno, st_article **out,
@@ -149,6 +151,15 @@ void st_content_key(const char *s, size_t len, char out[72]);
 
 /* Offset of the first byte of s[0..len) that is not well-formed UTF-8, or len when it all is. */
 size_t st_utf8_first_invalid(const char *s, size_t len);
+
+/* Writes the article key of the JSON number literal lit[0..len) (as jansson validated it) into
+ * out[0..cap): its exact decimal value in one canonical spelling, so that 12, 12.0, 1.2e1, 120e-1
+ * and 12.000 all give "12", 0.50 and 5e-1 give "0.5", -0 gives "0"; digits are never rounded
+ * (123456789012345678901234567890 stays as written). A value whose plain spelling would add more
+ * than 40 zeros is written as its significant digits and a power of ten ("1e400", "5e-60").
+ * Needs cap >= len + 42. Returns the length in bytes (without the NUL), or 0 when cap is too
+ * small. */
+size_t st_number_key(const char *lit, size_t len, char *out, size_t cap);
 
 /* Builds a->text from title and body (title + "\n\n" + body, or either alone) and sets a->key.
  * The one place every reader's article passes: text that is not well-formed UTF-8 (whatever a

@@ -1,13 +1,14 @@
 /* jsonl.c - one JSON Lines record -> one article (jansson). */
 #include "feed.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Scans a JSON object text for its top-level member key and, when its value is a number, copies the
- * number's characters into out. Returns 1 when found. Used to keep the exact digits of an id that
- * is too large for a 64-bit integer (jansson would fail or round it). */
-static int raw_top_level_number(const char *s, size_t len, const char *key, char *out, size_t cap)
+/* Scans a JSON object text for its top-level member key and, when its value is a number, points
+ * *num at the number's characters (*num_len bytes). Returns 1 when found. Used to key an id by its
+ * exact digits (jansson would fail on, or round, one too large for a 64-bit integer). */
+static int raw_top_level_number(const char *s, size_t len, const char *key, const char **num, size_t *num_len)
 {
     size_t i = 0, klen = strlen(key);
     int depth = 0, expect_key = 0;
@@ -32,13 +33,13 @@ static int raw_top_level_number(const char *s, size_t len, const char *key, char
                     j++;
                     while (j < len && (s[j] == ' ' || s[j] == '\t'))
                         j++;
-                    size_t k = 0;
-                    while (j < len && k + 1 < cap &&
-                           ((s[j] >= '0' && s[j] <= '9') || s[j] == '-' || s[j] == '+' || s[j] == '.' ||
-                            s[j] == 'e' || s[j] == 'E'))
-                        out[k++] = s[j++];
-                    out[k] = '\0';
-                    return k > 0;
+                    size_t k = j;
+                    while (k < len && ((s[k] >= '0' && s[k] <= '9') || s[k] == '-' || s[k] == '+' ||
+                                       s[k] == '.' || s[k] == 'e' || s[k] == 'E'))
+                        k++;
+                    *num = s + j;
+                    *num_len = k - j;
+                    return k > j;
                 }
             }
             continue;
@@ -54,6 +55,28 @@ static int raw_top_level_number(const char *s, size_t len, const char *key, char
         i++;
     }
     return 0;
+}
+
+/* Keys an id written with a fraction or an exponent, or too large for 64 bits, by its exact value
+ * (st_number_key: 12.0 and 1.2e1 are the article 12, the same as 12 and "12"), and makes the
+ * record's member say the same key: a JSON integer when the value is one that fits 64 bits, else
+ * the key as a string (exact digits), so output lines and database rows join. Errors: ST_ERR_NOMEM. */
+static st_status real_id(json_t *obj, const char *line, size_t len, st_article *a)
+{
+    const char *member = json_object_get(obj, "id") ? "id" : "guid", *lit = NULL;
+    size_t lit_len = 0;
+    if (!raw_top_level_number(line, len, member, &lit, &lit_len))
+        return ST_OK;
+    char *key = malloc(lit_len + 42), *end = NULL;
+    if (!key || !st_number_key(lit, lit_len, key, lit_len + 42)) {
+        free(key);
+        return ST_ERR_NOMEM;
+    }
+    errno = 0;
+    long long v = strtoll(key, &end, 10);
+    json_t *out = *end == '\0' && errno == 0 ? json_integer((json_int_t)v) : json_string(key);
+    a->id = key;
+    return json_object_set_new(obj, member, out) == 0 ? ST_OK : ST_ERR_NOMEM;
 }
 
 static char *dup_string_member(json_t *obj, const char *key)
@@ -79,9 +102,7 @@ st_status st_jsonl_parse_line(const char *line, size_t len, const char *name, lo
         return ST_ERR_EMPTY;
     json_error_t jerr;
     json_t *obj = json_loadb(line, len, 0, &jerr);
-    int big = 0;
     if (!obj && json_error_code(&jerr) == json_error_numeric_overflow) {
-        big = 1;
         obj = json_loadb(line, len, JSON_DECODE_INT_AS_REAL, &jerr);
     }
     if (!obj) {
@@ -145,16 +166,8 @@ st_status st_jsonl_parse_line(const char *line, size_t len, const char *name, lo
         snprintf(digits, sizeof digits, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
         if (!(a->id = strdup(digits)))
             goto out_nomem;
-    } else if (json_is_real(id)) {
-        /* Too large for 64 bits (or written as a real): keep the digits as written. */
-        if (raw_top_level_number(line, len, json_object_get(obj, "id") ? "id" : "guid", digits,
-                                 sizeof digits)) {
-            if (!(a->id = strdup(digits)))
-                goto out_nomem;
-            if (big && json_object_set_new(obj, json_object_get(obj, "id") ? "id" : "guid",
-                                           json_string(digits)) != 0)
-                goto out_nomem;
-        }
+    } else if (json_is_real(id) && real_id(obj, line, len, a) != ST_OK) {
+        goto out_nomem;
     }
     a->url = dup_string_member(obj, "url");
     if (!a->url)

@@ -779,6 +779,88 @@ out_bad:
     return ST_ERR_FORMAT;
 }
 
+size_t st_number_key(const char *lit, size_t len, char *out, size_t cap)
+{
+    size_t i = 0, k = 0, mant_end, n = 0;
+    long long ip = -1, nd = 0, first = -1, last = -1, exp = 0;
+    int neg = 0;
+    if (i < len && (lit[i] == '-' || lit[i] == '+'))
+        neg = lit[i++] == '-';
+    size_t mant = i;
+    for (; i < len && (is_digit(lit[i]) || (lit[i] == '.' && ip < 0)); i++) {
+        if (lit[i] == '.') {
+            ip = nd;
+            continue;
+        }
+        if (lit[i] != '0') {
+            if (first < 0)
+                first = nd;
+            last = nd;
+        }
+        nd++;
+    }
+    mant_end = i;
+    if (ip < 0)
+        ip = nd; /* no point: every digit is before it */
+    if (i < len && (lit[i] == 'e' || lit[i] == 'E')) {
+        int eneg = 0;
+        i++;
+        if (i < len && (lit[i] == '-' || lit[i] == '+'))
+            eneg = lit[i++] == '-';
+        for (; i < len && is_digit(lit[i]); i++)
+            if (exp < 1000000000LL) /* beyond that the value is written in e-form anyway */
+                exp = exp * 10 + (lit[i] - '0');
+        if (eneg)
+            exp = -exp;
+    }
+    if (cap < 2)
+        return 0;
+    if (first < 0) { /* zero, however written: 0, -0.0, 0e5 */
+        out[0] = '0';
+        out[1] = '\0';
+        return 1;
+    }
+    n = (size_t)(last - first + 1);
+    long long exp10 = ip - 1 - last + exp;  /* the power of ten of the last significant digit */
+    long long point = (long long)n + exp10; /* significant digits before the decimal point */
+    long long plain = point <= 0              ? 2 - point + (long long)n
+                      : point >= (long long)n ? point
+                                              : (long long)n + 1;
+    char e[24];
+    int elen = snprintf(e, sizeof e, "e%lld", exp10);
+    int eform = plain > (long long)n + 40; /* 1e400: not 400 zeros */
+    if ((size_t)neg + (eform ? n + (size_t)elen : (size_t)plain) + 1 > cap)
+        return 0;
+    if (neg)
+        out[k++] = '-';
+    if (!eform && point <= 0) {
+        out[k++] = '0';
+        out[k++] = '.';
+        for (long long j = point; j < 0; j++)
+            out[k++] = '0';
+    }
+    long long d = 0; /* digit index in the literal */
+    for (size_t j = mant; j < mant_end; j++) {
+        if (lit[j] == '.')
+            continue;
+        if (d >= first && d <= last) {
+            if (!eform && point > 0 && point < (long long)n && d - first == point)
+                out[k++] = '.';
+            out[k++] = lit[j];
+        }
+        d++;
+    }
+    if (eform) {
+        memcpy(out + k, e, (size_t)elen);
+        k += (size_t)elen;
+    } else {
+        for (long long j = (long long)n; j < point; j++)
+            out[k++] = '0';
+    }
+    out[k] = '\0';
+    return k;
+}
+
 void st_content_key(const char *s, size_t len, char out[72])
 {
     unsigned char md[32];

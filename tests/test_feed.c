@@ -441,6 +441,67 @@ static void jsonl_key_falls_back_to_url_then_hash(void **state)
     assert_int_equal(st_jsonl_parse_line(LIT("  \r"), "f", 5, &a, &err), ST_ERR_EMPTY);
 }
 
+/* A numeric id is the article by its value (issue #5): 12, 12.0, 1.2e1 and "12" are one key, and
+ * the output's "id" says that key (an integer when it is one within 64 bits, else a string). */
+static void jsonl_numeric_ids_keyed_by_value(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *lit, *key;
+    } keys[] = {{"12", "12"},
+                {"12.0", "12"},
+                {"1.2e1", "12"},
+                {"120e-1", "12"},
+                {"1200E-2", "12"},
+                {"12.000", "12"},
+                {"-12.0", "-12"},
+                {"0.50", "0.5"},
+                {"5e-1", "0.5"},
+                {".5", "0.5"},
+                {"-0.0", "0"},
+                {"0e7", "0"},
+                {"1.25e-3", "0.00125"},
+                {"1e25", "10000000000000000000000000"},
+                {"1e400", "1e400"},
+                {"5e-60", "5e-60"},
+                {"123456789012345678901234567890", "123456789012345678901234567890"},
+                {"1.5e1", "15"},
+                {"100", "100"},
+                {"10.01", "10.01"}};
+    char out[128];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t n = st_number_key(keys[i].lit, strlen(keys[i].lit), out, sizeof out);
+        if (n != strlen(keys[i].key) || strcmp(out, keys[i].key) != 0)
+            fail_msg("%s: got \"%s\", wanted \"%s\"", keys[i].lit, out, keys[i].key);
+    }
+    assert_int_equal(st_number_key(LIT("1e25"), out, 5), 0);
+    static const struct {
+        const char *line, *key, *out_id;
+    } recs[] = {
+        {"{\"id\": 12, \"text\": \"a\"}", "12", "12"},
+        {"{\"id\": 12.0, \"text\": \"a\"}", "12", "12"},
+        {"{\"id\": 1.2e1, \"text\": \"a\"}", "12", "12"},
+        {"{\"guid\": 1.2E+1, \"text\": \"a\"}", "12", NULL},
+        {"{\"id\": 12.5, \"text\": \"a\"}", "12.5", "\"12.5\""},
+        {"{\"id\": 1e25, \"text\": \"a\"}", "10000000000000000000000000", "\"10000000000000000000000000\""},
+        {"{\"id\": 9223372036854775808.0, \"text\": \"a\"}", "9223372036854775808",
+         "\"9223372036854775808\""},
+        {"{\"id\": 12.0, \"text\": \"a\", \"n\": 99999999999999999999}", "12", "12"},
+    };
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+        st_article *a = NULL;
+        st_error err;
+        assert_int_equal(st_jsonl_parse_line(recs[i].line, strlen(recs[i].line), "f", 1, &a, &err), ST_OK);
+        assert_string_equal(a->key, recs[i].key);
+        if (recs[i].out_id) {
+            char *dump = json_dumps(json_object_get(a->fields, "id"), JSON_ENCODE_ANY);
+            assert_string_equal(dump, recs[i].out_id);
+            free(dump);
+        }
+        st_article_free(a);
+    }
+}
+
 static void jsonl_long_line_is_skipped_with_its_number(void **state)
 {
     (void)state;
@@ -690,6 +751,7 @@ int main(void)
         cmocka_unit_test(invalid_utf8_never_handed_out),
         cmocka_unit_test(jsonl_bom_crlf_blank_truncated_bigint),
         cmocka_unit_test(jsonl_key_falls_back_to_url_then_hash),
+        cmocka_unit_test(jsonl_numeric_ids_keyed_by_value),
         cmocka_unit_test(jsonl_long_line_is_skipped_with_its_number),
         cmocka_unit_test(jsonl_text_member_decodes_as_jansson),
         cmocka_unit_test(markup_and_whitespace),

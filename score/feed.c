@@ -390,17 +390,23 @@ static int contains_fffd(const char *s)
 typedef struct feed_walk {
     const st_reader *r;
     const char *name;
-    int repaired; /* invalid UTF-8 bytes were replaced before parsing */
+    int repaired;         /* invalid UTF-8 bytes were replaced before parsing */
+    const char *why_utf8; /* why the feed is read as UTF-8 (for the message of an item with bad bytes) */
     long items;
-    long skipped;     /* items not scored because the XML broke before their end */
-    long broken_line; /* line of the first XML error (0: none) */
-    st_status stop;   /* a callback asked to stop */
+    long skipped;         /* items not scored because the XML broke before their end */
+    long broken_line;     /* line of the first XML error (0: none) */
+    char broken_msg[200]; /* libxml2's message of the first XML error ("" when none) */
+    st_status stop;       /* a callback asked to stop */
 } feed_walk;
 
 /* Marks an element that closed while the document was still well-formed (node->_private, which
  * libxml2 leaves to applications): in recover mode, an item or entry without the mark was cut off
  * (a truncated feed) or read after the XML broke, so its fields may be partial. */
 #define ELEMENT_COMPLETE ((void *)(uintptr_t)1)
+
+/* How deep to look for items nested inside a cut-off item: libxml2's own tree depth limit
+ * (xmlParserMaxDepth without XML_PARSE_HUGE), so the recursion stays bounded. */
+#define NESTED_ITEM_DEPTH 256
 
 /* libxml2's SAX2 end-of-element handler (the tree builder's own, xmlSAX2EndElementNs), first
  * marking the element it closes (ctxt->node) when no error has been seen so far. Installed on one
@@ -412,6 +418,24 @@ static void end_element_marked(void *ctx, const xmlChar *localname, const xmlCha
         ctxt->node->_private = ELEMENT_COMPLETE;
     xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
+
+/* libxml2's structured error handler for one parser context (ctx is the context, whose _private
+ * is the walk): keeps the first error, where a user looks for the fault (libxml2 keeps the last,
+ * which in recover mode is often only the end of the file). */
+static void keep_first_error(void *ctx, xmlErrorPtr e)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    feed_walk *w = ctxt ? ctxt->_private : NULL;
+    if (!w || !e || e->level < XML_ERR_ERROR || w->broken_msg[0])
+        return;
+    w->broken_line = e->line;
+    snprintf(w->broken_msg, sizeof w->broken_msg, "%s", e->message ? e->message : "error");
+    size_t k = strlen(w->broken_msg);
+    while (k > 0 && (w->broken_msg[k - 1] == '\n' || w->broken_msg[k - 1] == ' '))
+        w->broken_msg[--k] = '\0';
+}
+
+static void find_items(feed_walk *w, xmlNode *n, int depth, int max_depth);
 
 static void emit_item(feed_walk *w, xmlNode *node, int atom)
 {
@@ -426,6 +450,9 @@ static void emit_item(feed_walk *w, xmlNode *node, int atom)
                                   "line %ld)", w->broken_line);
         report(w->r, ST_ERR_FORMAT, w->name, item, msg);
         w->skipped++;
+        /* recover mode nests the items that follow an unclosed tag inside this one: number and report
+         * each of them too, in document order, so item numbers stay those of the feed */
+        find_items(w, node->children, 0, NESTED_ITEM_DEPTH);
         return;
     }
     st_status rc = atom ? atom_entry(node, &f) : rss_item(node, &f);
@@ -436,7 +463,12 @@ static void emit_item(feed_walk *w, xmlNode *node, int atom)
     if (w->repaired && (contains_fffd(f.title) || contains_fffd(f.summary) || contains_fffd(f.content) ||
                         contains_fffd(f.id) || contains_fffd(f.url) || contains_fffd(f.author) ||
                         contains_fffd(f.date))) {
-        report(w->r, ST_ERR_UTF8, w->name, item, "item holds bytes that are not valid UTF-8; skipped");
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "item holds bytes that are not valid UTF-8 (the feed is read as UTF-8: %s); "
+                 "skipped",
+                 w->why_utf8);
+        report(w->r, ST_ERR_UTF8, w->name, item, msg);
         goto out_free;
     }
     rc = ST_ERR_NOMEM;
@@ -469,7 +501,9 @@ out_free:
     fields_free(&f);
 }
 
-static void find_items(feed_walk *w, xmlNode *n, int depth)
+/* Emits the items and entries among n and its siblings, in document order, looking into other
+ * elements down to max_depth levels (not into items: those are leaves). */
+static void find_items(feed_walk *w, xmlNode *n, int depth, int max_depth)
 {
     for (xmlNode *c = n; c && w->stop == ST_OK; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
@@ -478,8 +512,8 @@ static void find_items(feed_walk *w, xmlNode *n, int depth)
             emit_item(w, c, 0);
         else if (name_is(c, "entry") && is_atom_ns(c))
             emit_item(w, c, 1);
-        else if (depth < 8)
-            find_items(w, c->children, depth + 1);
+        else if (depth < max_depth)
+            find_items(w, c->children, depth + 1, max_depth);
     }
 }
 
@@ -511,6 +545,23 @@ static void declared_encoding(const char *s, size_t len, char *enc, size_t cap)
         enc[k] = '\0';
         return;
     }
+}
+
+/* Why a document s[0..len) with invalid bytes is read as UTF-8, in words for its error messages: a
+ * BOM, valid multi-byte sequences beside the bad bytes, or the declaration enc (lower case, "" for
+ * none), as st_charset_choose decided. */
+static const char *utf8_reason(int bom, const char *enc, const char *s, size_t len)
+{
+    if (bom)
+        return "it starts with a UTF-8 byte order mark";
+    for (size_t i = 0; i < len; i++) {
+        size_t good = st_utf8_first_invalid(s + i, len - i);
+        for (size_t k = 0; k < good; k++)
+            if ((unsigned char)s[i + k] >= 0x80)
+                return "its other non-ASCII bytes are UTF-8";
+        i += good;
+    }
+    return enc[0] ? "its encoding declaration says so" : "it declares no encoding";
 }
 
 /* Replaces every invalid UTF-8 byte of s[0..len) with U+FFFD into a new buffer. */
@@ -556,33 +607,36 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
     size_t n = len - off;
     char enc[64];
     declared_encoding(p, n, enc, sizeof enc);
+    /* a BOM, then the bytes (UTF-8 when they are), then the declaration; no declaration is UTF-8 */
     const char *use = NULL;
-    int want_utf8 = 0;
-    if (utf16) {
-        use = NULL;
-    } else if (bom8) {
-        use = "UTF-8";
-        want_utf8 = 1;
-    } else if (strcmp(enc, "iso-8859-1") == 0 || strcmp(enc, "latin1") == 0 || strcmp(enc, "latin-1") == 0 ||
-               strcmp(enc, "iso8859-1") == 0 || strcmp(enc, "iso_8859-1") == 0 ||
-               strcmp(enc, "us-ascii") == 0 || strcmp(enc, "ascii") == 0 || strcmp(enc, "l1") == 0) {
-        use = "WINDOWS-1252";
-    } else if (enc[0] == '\0' || strcmp(enc, "utf-8") == 0 || strcmp(enc, "utf8") == 0) {
-        use = "UTF-8";
-        want_utf8 = 1;
+    size_t bad = n;
+    st_charset cs = ST_CHARSET_DECLARED;
+    if (bom8) {
+        cs = ST_CHARSET_UTF8;
+        bad = st_utf8_first_invalid(p, n);
+    } else if (!utf16) {
+        cs = st_charset_choose(p, n, enc, ST_CHARSET_UTF8, &bad);
     }
     feed_walk w = {.r = r, .name = name, .repaired = 0, .items = 0, .stop = ST_OK};
     char *fixed = NULL;
-    if (want_utf8 && st_utf8_first_invalid(p, n) < n) {
-        size_t fixed_len = 0;
+    size_t fixed_len = 0;
+    if (cs == ST_CHARSET_UTF8 && bad < n) {
         if (!(fixed = repair_utf8(p, n, &fixed_len))) {
             report(r, ST_ERR_NOMEM, name, 0, "out of memory");
             return ST_OK;
         }
+        w.repaired = 1;
+        w.why_utf8 = utf8_reason(bom8, enc, p, n);
+    } else if (cs == ST_CHARSET_CP1252 && st_cp1252_to_utf8(p, n, &fixed, &fixed_len) != ST_OK) {
+        report(r, ST_ERR_NOMEM, name, 0, "out of memory");
+        return ST_OK;
+    }
+    if (fixed) {
         p = fixed;
         n = fixed_len;
-        w.repaired = 1;
     }
+    if (cs != ST_CHARSET_DECLARED)
+        use = "UTF-8";
     if (n > (size_t)INT32_MAX) {
         report(r, ST_ERR_TOO_LARGE, name, 0, "feed larger than 2 GiB");
         goto out_free_fixed;
@@ -592,28 +646,26 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
         report(r, ST_ERR_NOMEM, name, 0, "out of memory");
         goto out_free_fixed;
     }
-    if (ctxt->sax)
+    ctxt->_private = &w;
+    if (ctxt->sax) {
         ctxt->sax->endElementNs = end_element_marked;
-    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, p, (int)n, NULL, use,
-                                      XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING | XML_PARSE_COMPACT);
+        ctxt->sax->serror = keep_first_error;
+    }
+    /* the bytes are UTF-8 now whatever the declaration says: XML_PARSE_IGNORE_ENC */
+    xmlDocPtr doc =
+        xmlCtxtReadMemory(ctxt, p, (int)n, NULL, use,
+                          XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                              XML_PARSE_COMPACT | (use ? XML_PARSE_IGNORE_ENC : 0));
+    if (!w.broken_msg[0] && !ctxt->wellFormed) /* an error the handler did not see: the last one */
+        keep_first_error(ctxt, xmlCtxtGetLastError(ctxt));
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
         char msg[256];
-        snprintf(msg, sizeof msg, "not a readable XML feed%s%.200s", e && e->message ? ": " : "",
-                 e && e->message ? e->message : "");
-        size_t k = strlen(msg);
-        while (k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
-            msg[--k] = '\0';
-        report(r, ST_ERR_FORMAT, name, e ? e->line : 0, msg);
+        snprintf(msg, sizeof msg, "not a readable XML feed%s%s", w.broken_msg[0] ? ": " : "", w.broken_msg);
+        report(r, ST_ERR_FORMAT, name, w.broken_line, msg);
         goto out_free_doc;
     }
-    if (!ctxt->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
-        w.broken_line = e ? e->line : 0;
-    }
-    find_items(&w, root, 0);
+    find_items(&w, root, 0, 8);
     if (w.items == 0 && !(name_is(root, "rss") || name_is(root, "RDF") || name_is(root, "feed") ||
                           name_is(root, "channel") || name_is(root, "entry"))) {
         char msg[160];
@@ -623,16 +675,12 @@ st_status st_feed_parse(const st_reader *r, const char *buf, size_t len, const c
         emit_item(&w, root, 1); /* an Atom entry document */
     }
     if (!ctxt->wellFormed) {
-        /* recover mode read what it could (the items above were scored): say where the XML broke, so a
-         * truncated or damaged feed never passes silently */
-        const xmlError *e = xmlCtxtGetLastError(ctxt);
+        /* recover mode read what it could (the items above were scored): say where the XML first
+         * broke, so a truncated or damaged feed never passes silently */
         char msg[300];
-        snprintf(msg, sizeof msg, "XML not well-formed, %ld item(s) read whole before it broke%s%.200s",
-                 w.items - w.skipped, e && e->message ? ": " : "", e && e->message ? e->message : "");
-        size_t k = strlen(msg);
-        while (k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '))
-            msg[--k] = '\0';
-        report(r, ST_ERR_FORMAT, name, e ? e->line : 0, msg);
+        snprintf(msg, sizeof msg, "XML not well-formed, %ld item(s) read whole before it broke%s%s",
+                 w.items - w.skipped, w.broken_msg[0] ? ": " : "", w.broken_msg);
+        report(r, ST_ERR_FORMAT, name, w.broken_line, msg);
     }
 out_free_doc:
     xmlFreeDoc(doc);
@@ -644,6 +692,15 @@ out_free_fixed:
 
 /* ===== text and HTML files ===== */
 
+/* The 1-based line of byte offset off in buf. */
+static long line_of(const char *buf, size_t off)
+{
+    long line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += buf[i] == '\n';
+    return line;
+}
+
 static st_status read_text_file(const st_reader *r, const char *buf, size_t len, const char *name)
 {
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -652,12 +709,9 @@ static st_status read_text_file(const st_reader *r, const char *buf, size_t len,
     }
     size_t bad = st_utf8_first_invalid(buf, len);
     if (bad < len) {
-        long line = 1;
-        for (size_t i = 0; i < bad; i++)
-            line += buf[i] == '\n';
         char msg[96];
         snprintf(msg, sizeof msg, "not valid UTF-8 (byte offset %zu)", bad);
-        report(r, ST_ERR_UTF8, name, line, msg);
+        report(r, ST_ERR_UTF8, name, line_of(buf, bad), msg);
         return ST_OK;
     }
     const char *nul = memchr(buf, '\0', len);
@@ -720,31 +774,118 @@ static xmlNode *find_element(xmlNode *n, const char *name, int depth)
     return NULL;
 }
 
+/* 1 when s[0..len) starts with the lower-case ASCII word lit, in any case. */
+static int ascii_starts(const char *s, size_t len, const char *lit)
+{
+    size_t m = strlen(lit);
+    if (len < m)
+        return 0;
+    for (size_t k = 0; k < m; k++)
+        if (((s[k] >= 'A' && s[k] <= 'Z') ? s[k] + 32 : s[k]) != lit[k])
+            return 0;
+    return 1;
+}
+
+/* Copies the charset a <meta> tag in the first 4096 bytes of an HTML document declares
+ * (<meta charset="X">, or <meta http-equiv="Content-Type" content="text/html; charset=X">) into
+ * enc, lower case, or "" when there is none. */
+static void html_declared_charset(const char *s, size_t len, char *enc, size_t cap)
+{
+    size_t head = len < 4096 ? len : 4096;
+    enc[0] = '\0';
+    for (size_t i = 0; i + 5 < head; i++) {
+        if (s[i] != '<' || !ascii_starts(s + i + 1, head - i - 1, "meta"))
+            continue;
+        size_t end = i + 5;
+        while (end < head && s[end] != '>')
+            end++;
+        for (size_t j = i + 5; j + 7 < end; j++) {
+            if (!ascii_starts(s + j, end - j, "charset"))
+                continue;
+            size_t k = j + 7, m = 0;
+            while (k < end && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r' || s[k] == '\n'))
+                k++;
+            if (k >= end || s[k] != '=')
+                continue;
+            k++;
+            while (k < end && (s[k] == ' ' || s[k] == '\t' || s[k] == '"' || s[k] == '\''))
+                k++;
+            while (k < end && m + 1 < cap &&
+                   ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+                    (s[k] >= '0' && s[k] <= '9') || s[k] == '-' || s[k] == '_' || s[k] == '.' || s[k] == ':'))
+                enc[m++] = (char)((s[k] >= 'A' && s[k] <= 'Z') ? s[k++] + 32 : s[k++]);
+            enc[m] = '\0';
+            if (m)
+                return;
+        }
+    }
+}
+
 static st_status read_html_file(const st_reader *r, const char *buf, size_t len, const char *name)
 {
-    /* libxml2 2.9 reads HTML without a charset as ISO-8859-1: say UTF-8 when the bytes are UTF-8. */
+    /* As for feeds: a BOM, then the bytes (UTF-8 when they are), then the <meta> charset; without one
+     * windows-1252, as browsers (libxml2 2.9 would read ISO-8859-1). A page read as UTF-8 that holds
+     * invalid bytes is one article with mojibake in it: reported and skipped, never scored. */
     const char *enc = NULL;
-    size_t head = len < 4096 ? len : 4096;
-    if (!ascii_casestr(buf, head, "charset"))
-        enc = st_utf8_first_invalid(buf, len) == len ? "UTF-8" : "WINDOWS-1252";
+    char decl[64], *conv = NULL;
+    size_t bom = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0, bad = len, conv_len = 0;
+    int utf16 = len >= 2 && (((unsigned char)buf[0] == 0xFF && (unsigned char)buf[1] == 0xFE) ||
+                             ((unsigned char)buf[0] == 0xFE && (unsigned char)buf[1] == 0xFF));
+    html_declared_charset(buf, len, decl, sizeof decl);
+    st_charset cs = ST_CHARSET_DECLARED; /* UTF-16 by its BOM: libxml2 reads it */
+    if (bom) {
+        cs = ST_CHARSET_UTF8;
+        bad = bom + st_utf8_first_invalid(buf + bom, len - bom);
+    } else if (!utf16) {
+        cs = st_charset_choose(buf, len, decl, ST_CHARSET_CP1252, &bad);
+    }
+    if (cs == ST_CHARSET_UTF8 && bad < len) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "not valid UTF-8 at byte offset %zu (the page is read as UTF-8: %s); skipped", bad,
+                 utf8_reason(bom > 0, decl, buf + bom, len - bom));
+        report(r, ST_ERR_UTF8, name, line_of(buf, bad), msg);
+        return ST_OK;
+    }
+    if (cs == ST_CHARSET_CP1252) {
+        if (st_cp1252_to_utf8(buf, len, &conv, &conv_len) != ST_OK) {
+            report(r, ST_ERR_NOMEM, name, 0, "out of memory");
+            return ST_OK;
+        }
+        buf = conv;
+        len = conv_len;
+    }
+    if (cs != ST_CHARSET_DECLARED)
+        enc = "UTF-8";
+    st_status rc = ST_OK;
     if (len > (size_t)INT32_MAX) {
         report(r, ST_ERR_TOO_LARGE, name, 0, "file larger than 2 GiB");
-        return ST_OK;
+        goto out_free_conv;
     }
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
     if (!ctxt) {
         report(r, ST_ERR_NOMEM, name, 0, "out of memory");
-        return ST_OK;
+        goto out_free_conv;
     }
-    htmlDocPtr doc =
-        htmlCtxtReadMemory(ctxt, buf, (int)len, NULL, enc,
-                           HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-    st_status rc = ST_OK;
+    /* the bytes are UTF-8 now whatever the <meta> says: HTML_PARSE_IGNORE_ENC */
+    htmlDocPtr doc = htmlCtxtReadMemory(ctxt, buf, (int)len, NULL, enc,
+                                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                            HTML_PARSE_NONET | (enc ? HTML_PARSE_IGNORE_ENC : 0));
     st_article *a = NULL;
     char *body = NULL;
     if (!doc) {
         report(r, ST_ERR_FORMAT, name, 0, "not readable as HTML");
         goto out_free_ctxt;
+    }
+    if (ctxt->input && ctxt->input->buf && ctxt->input->buf->error) {
+        /* iconv stopped at a byte the declared charset does not define: the rest of the page is lost */
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "cannot be decoded as its declared charset \"%.60s\" (a byte it does not define); "
+                 "skipped",
+                 decl);
+        report(r, ST_ERR_FORMAT, name, 0, msg);
+        goto out_free_doc;
     }
     a = calloc(1, sizeof *a);
     if (!a || !(a->source = strdup(name)))
@@ -766,11 +907,14 @@ static st_status read_html_file(const st_reader *r, const char *buf, size_t len,
         report(r, ST_ERR_EMPTY, name, 0, "HTML file holds no text; skipped");
         goto out_free_article;
     }
-    if (st_article_finish(a, body) != ST_OK)
-        goto out_nomem;
-    if (st_utf8_first_invalid(a->text, a->text_len) < a->text_len) {
+    if ((rc = st_article_finish(a, body)) == ST_ERR_UTF8) {
+        rc = ST_OK;
         report(r, ST_ERR_UTF8, name, 0, "text is not valid UTF-8 after decoding; skipped");
         goto out_free_article;
+    }
+    if (rc != ST_OK) {
+        rc = ST_OK;
+        goto out_nomem;
     }
     rc = r->on_article(a, r->ud);
     a = NULL;
@@ -780,9 +924,12 @@ out_nomem:
 out_free_article:
     free(body);
     st_article_free(a);
+out_free_doc:
     xmlFreeDoc(doc);
 out_free_ctxt:
     htmlFreeParserCtxt(ctxt);
+out_free_conv:
+    free(conv);
     return rc;
 }
 

@@ -16,13 +16,19 @@
  *               of white space (Unicode spaces included) collapsed to one space, ends trimmed.
  *   JSON Lines  the "text" member as given (else "content", else "body"); "title" is not added.
  *   text file   the file as given (must be valid UTF-8; a UTF-8 BOM is dropped).
- *   HTML file   <title> + "\n\n" + the plain text of <body>, in the document's declared charset.
+ *   HTML file   <title> + "\n\n" + the plain text of <body>, decoded as below.
  * Dates are normalised to UTC "YYYY-MM-DDTHH:MM:SSZ" (st_date_to_utc); a date without a zone is
  * taken as UTC; a date that cannot be parsed gives NULL (JSON null), never the epoch.
- * Feed bytes: a leading UTF-8 BOM and white space are skipped so the XML declaration is honoured;
- * a declared ISO-8859-1 or US-ASCII is read as windows-1252 (what publishers mean, as in browsers);
- * a document that is meant to be UTF-8 but holds invalid bytes is repaired with U+FFFD and every
- * item whose text then holds a U+FFFD is reported as an error and skipped (never scored). */
+ * Feed and HTML bytes (st_charset_choose): a byte order mark decides, else bytes that are UTF-8
+ * (multi-byte sequences, no more invalid bytes than those) are UTF-8 whatever is declared, else the
+ * declaration (XML's after leading white space; an HTML <meta> charset): ISO-8859-1, US-ASCII and
+ * the other windows-1252 labels are read as windows-1252 (what publishers mean, as in browsers); no
+ * declaration is UTF-8 for a feed, windows-1252 for HTML. A document read as UTF-8 that holds
+ * invalid bytes is repaired with U+FFFD and every feed item with one in any field is reported and
+ * skipped (an HTML page is reported whole), the message saying why it was read as UTF-8. A feed
+ * that is not well-formed is read in recover mode: the items that closed before the first XML
+ * error are handed out, every other (nested ones too) is reported by its number in document
+ * order, then the first error with its XML line. */
 #ifndef ST_SCORE_FEED_H
 #define ST_SCORE_FEED_H
 
@@ -151,6 +157,31 @@ void st_content_key(const char *s, size_t len, char out[72]);
 
 /* Offset of the first byte of s[0..len) that is not well-formed UTF-8, or len when it all is. */
 size_t st_utf8_first_invalid(const char *s, size_t len);
+
+/* How a document's bytes are decoded (st_charset_choose). */
+typedef enum st_charset {
+    ST_CHARSET_UTF8,    /* UTF-8; invalid bytes in it are faults (repaired and reported, never scored) */
+    ST_CHARSET_CP1252,  /* windows-1252 (st_cp1252_to_utf8) */
+    ST_CHARSET_DECLARED /* the charset the document declares, decoded by libxml2 */
+} st_charset;
+
+/* Decides how a document's bytes s[0..len) (after a byte order mark, which callers honour first:
+ * a BOM beats everything) are decoded, in the order feed readers use: bytes that hold multi-byte
+ * UTF-8 sequences and no more invalid bytes than those are UTF-8 whatever the declaration says (a
+ * legacy 8-bit text is almost never valid UTF-8: such a file is UTF-8, with stray bytes when some
+ * are invalid); otherwise the declaration decides: declared (a lower-case label, "" when there is
+ * none) UTF-8 gives UTF8, a label of windows-1252 (WHATWG's list: ISO-8859-1, latin1, US-ASCII,
+ * cp1252...) CP1252, any other label DECLARED, and no label the undeclared argument (XML: UTF-8;
+ * HTML: windows-1252). *first_invalid is the byte offset of the first byte that is not
+ * well-formed UTF-8, or len. Pure, thread-safe. */
+st_charset st_charset_choose(const char *s, size_t len, const char *declared, st_charset undeclared,
+                             size_t *first_invalid);
+
+/* Decodes windows-1252 s[0..len) to UTF-8 (every byte maps to one code point: the five bytes
+ * windows-1252 leaves undefined, 0x81 0x8D 0x8F 0x90 0x9D, to the C1 controls of the same value,
+ * as in the WHATWG index, so the text is never cut at them). *out is malloc'd, NUL-terminated, of
+ * *out_len bytes (at most 3 * len). Errors: ST_ERR_NOMEM. */
+st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_len);
 
 /* Writes the article key of the JSON number literal lit[0..len) (as jansson validated it) into
  * out[0..cap): its exact decimal value in one canonical spelling, so that 12, 12.0, 1.2e1, 120e-1

@@ -3,6 +3,7 @@
 #include "feed_internal.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,90 @@ size_t st_utf8_first_invalid(const char *s, size_t len)
             return at;
     }
     return len;
+}
+
+/* ===== charsets ===== */
+
+/* Labels that name windows-1252 (WHATWG Encoding Standard: ISO-8859-1 and US-ASCII are read as it,
+ * as browsers do), and labels that name UTF-8. */
+static const char *const cp1252_labels[] = {
+    "ansi_x3.4-1968", "ascii",           "cp1252",     "cp819",     "csisolatin1",
+    "ibm819",         "iso-8859-1",      "iso-ir-100", "iso8859-1", "iso88591",
+    "iso_8859-1",     "iso_8859-1:1987", "l1",         "latin1",    "latin-1",
+    "us-ascii",       "windows-1252",    "x-cp1252",   NULL};
+static const char *const utf8_labels[] = {"utf-8", "utf8", "unicode-1-1-utf-8", NULL};
+
+static int label_in(const char *label, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(label, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+st_charset st_charset_choose(const char *s, size_t len, const char *declared, st_charset undeclared,
+                             size_t *first_invalid)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, multibyte = 0, invalid = 0;
+    *first_invalid = len;
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t at = i;
+        if (utf8_next(u, len, &i) >= 0) {
+            multibyte++;
+        } else {
+            if (!invalid)
+                *first_invalid = at;
+            invalid++;
+        }
+    }
+    if (multibyte && multibyte >= invalid)
+        return ST_CHARSET_UTF8; /* valid UTF-8, or UTF-8 with stray bytes: never a legacy text */
+    if (declared[0] == '\0')
+        return undeclared;
+    if (label_in(declared, utf8_labels))
+        return ST_CHARSET_UTF8;
+    if (label_in(declared, cp1252_labels))
+        return ST_CHARSET_CP1252;
+    return ST_CHARSET_DECLARED;
+}
+
+st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_len)
+{
+    /* 0x80..0x9F; the five bytes windows-1252 leaves undefined map to the C1 control of the same
+     * value, as in the WHATWG index (never a conversion error that would cut the text) */
+    static const unsigned short c1[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                          0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+                                          0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                          0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    if (len > (SIZE_MAX - 1) / 3)
+        return ST_ERR_NOMEM;
+    char *o = malloc(len * 3 + 1);
+    if (!o)
+        return ST_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = (unsigned char)s[i];
+        unsigned cp = c >= 0x80 && c < 0xA0 ? c1[c - 0x80] : c;
+        if (cp < 0x80) {
+            o[n++] = (char)cp;
+        } else if (cp < 0x800) {
+            o[n++] = (char)(0xC0 | cp >> 6);
+            o[n++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            o[n++] = (char)(0xE0 | cp >> 12);
+            o[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+            o[n++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    o[n] = '\0';
+    *out = o;
+    *out_len = n;
+    return ST_OK;
 }
 
 static int is_space_cp(long cp)

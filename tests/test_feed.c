@@ -97,6 +97,18 @@ static void assert_text(const char *got, const char *want)
 
 #define LIT(s) s, sizeof(s) - 1
 
+/* c holds total errors, the first n of them at the given lines (item numbers for a feed), each
+ * message holding what. */
+static void assert_errors_at(const collect *c, size_t total, const long *lines, size_t n, const char *what)
+{
+    assert_int_equal(c->n_errors, total);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(c->errors[i].line, lines[i]);
+        if (!strstr(c->errors[i].message, what))
+            fail_msg("error %zu: \"%s\" lacks \"%s\"", i, c->errors[i].message, what);
+    }
+}
+
 /* ===== E26: encodings ===== */
 
 static void e26a_whitespace_before_declaration_cp1251(void **state)
@@ -176,6 +188,65 @@ static void e26d_bom_then_declaration(void **state)
     assert_int_equal(c.n, 1);
     assert_string_equal(c.a[0]->title, "A");
     collect_free(&c);
+}
+
+/* A declaration that names the wrong encoding, either way (issue #5): bytes that are UTF-8 are read
+ * as UTF-8 whatever the declaration says; bytes that are not follow the declaration; a declared
+ * ISO-8859-1 with a byte windows-1252 leaves undefined (0x9D) is read whole, not cut there. */
+static void e26e_declaration_names_the_wrong_encoding(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *xml;
+        const char *texts[3]; /* the articles handed out, in order */
+        long bad_item;        /* the item reported (0: none) */
+        const char *why;      /* ... and the reason its message gives */
+    } cases[] = {
+        /* declares ISO-8859-1, is UTF-8 (the closing quote's last byte is 0x9D) */
+        {"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item><title>Caf\xC3\xA9 "
+         "\xE2\x80\x9Cok\xE2\x80\x9D</title></item></channel></rss>",
+         {"Caf\xC3\xA9 \xE2\x80\x9Cok\xE2\x80\x9D"},
+         0,
+         NULL},
+        /* declares windows-1251, is UTF-8 */
+        {"<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss><channel><item><title>"
+         "\xD0\x9D\xD0\xBE\xD0\xB2\xD0\xBE\xD1\x81\xD1\x82\xD0\xB8</title></item></channel></rss>",
+         {"Новости"},
+         0,
+         NULL},
+        /* declares ISO-8859-1 and is: 0x9D is a C1 control (as in browsers), the rest is read */
+        {"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item><title>Caf\xE9 \x9D "
+         "ok</title><description>more</description></item></channel></rss>",
+         {"Caf\xC3\xA9 \xC2\x9D ok\n\nmore"},
+         0,
+         NULL},
+        /* declares ISO-8859-1, is UTF-8 with one stray byte: that item alone is refused */
+        {"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel>"
+         "<item><title>Caf\xC3\xA9 one</title></item><item><title>Stray \x92 two</title></item>"
+         "<item><title>\xE2\x80\x9CThree\xE2\x80\x9D</title></item></channel></rss>",
+         {"Caf\xC3\xA9 one", "\xE2\x80\x9CThree\xE2\x80\x9D"},
+         2,
+         "other non-ASCII bytes are UTF-8"},
+        /* declares UTF-8, is Latin-1: the declaration is trusted, the item refused */
+        {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><item><title>Caf\xE9 ok</title>"
+         "</item><item><title>Plain</title></item></channel></rss>",
+         {"Plain"},
+         1,
+         "declaration says so"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        collect c;
+        parse_feed(cases[i].xml, strlen(cases[i].xml), &c);
+        size_t n = 0;
+        while (n < 3 && cases[i].texts[n])
+            n++;
+        assert_int_equal(c.n, n);
+        for (size_t k = 0; k < n; k++)
+            assert_string_equal(c.a[k]->text, cases[i].texts[k]);
+        assert_errors_at(&c, cases[i].bad_item ? 1 : 0, &cases[i].bad_item, cases[i].bad_item ? 1 : 0,
+                         cases[i].why);
+        collect_free(&c);
+    }
 }
 
 /* ===== E27: escaped, double-escaped, CDATA, Atom constructs ===== */
@@ -341,6 +412,39 @@ static void not_a_feed_and_broken_xml_are_reported(void **state)
     collect_free(&c);
 }
 
+/* An unclosed tag nests every later item inside the item that holds it (libxml2's recover mode):
+ * each of them is numbered and reported by its place in the feed, and the XML error named is the
+ * first one (where the fault is), not libxml2's last (the end of the file). */
+static void broken_feed_numbers_nested_items_and_names_first_error(void **state)
+{
+    (void)state;
+    collect c;
+    parse_feed(LIT("<rss><channel>\n<item><title>One</title></item>\n<item><title>Two <b></title></item>\n"
+                   "<item><title>Three</title></item>\n<item><title>Four</title></item>\n</channel>\n<foo>\n"
+                   "</rss>\n<item><title>Five</title></item>"),
+               &c);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.a[0]->title, "One");
+    assert_errors_at(&c, 5, (const long[]){2, 3, 4, 5}, 4,
+                     "item not scored: the XML is not well-formed before its end "
+                     "(XML error at line 3)");
+    assert_int_equal(c.errors[4].line, 3);
+    assert_non_null(strstr(c.errors[4].message, "1 item(s) read whole"));
+    assert_non_null(strstr(c.errors[4].message, "mismatch: b line 3 and title"));
+    collect_free(&c);
+    /* the same in Atom: entries after an unclosed <div> */
+    parse_feed(
+        LIT("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<entry><id>1</id><title>One</title></entry>\n"
+            "<entry><id>2</id><summary>Two <div></summary></entry>\n<entry><id>3</id></entry>\n</feed>"),
+        &c);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.n_errors, 3);
+    assert_int_equal(c.errors[0].line, 2);
+    assert_int_equal(c.errors[1].line, 3);
+    assert_int_equal(c.errors[2].line, 3); /* XML line */
+    collect_free(&c);
+}
+
 /* Every article collected has UTF-8 text, and something was handed out or reported; frees c. */
 static void assert_all_utf8_or_reported(collect *c)
 {
@@ -371,11 +475,7 @@ static void invalid_utf8_never_handed_out(void **state)
                &c);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.a[0]->key, "g4");
-    assert_int_equal(c.n_errors, 3);
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(c.errors[i].line, (long)i + 1); /* items 1, 2, 3 */
-        assert_non_null(strstr(c.errors[i].message, "not valid UTF-8"));
-    }
+    assert_errors_at(&c, 3, (const long[]){1, 2, 3}, 3, "not valid UTF-8");
     assert_all_utf8_or_reported(&c);
     parse_feed(LIT("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n"
                    "<entry><id>urn:1</id><title type=\"html\">&lt;b&gt;\t\tHarbour&lt;/b&gt;</title>\n"
@@ -688,6 +788,73 @@ static void text_and_html_files(void **state)
     collect_free(&c);
 }
 
+/* An HTML page gets the feeds' treatment (issue #5): a BOM, then the bytes (UTF-8 when they are),
+ * then the <meta> charset (windows-1252 without one); a page read as UTF-8 with invalid bytes is
+ * reported with the line of the first and skipped, never scored as mojibake. */
+static void html_charset_bom_bytes_then_meta(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *html, *text; /* text NULL: reported */
+        long line;
+        const char *why;
+    } cases[] = {
+        /* meta says ISO-8859-1, bytes are UTF-8 */
+        {"<html><head><meta charset=\"iso-8859-1\"><title>Caf\xC3\xA9</title></head><body><p>\xE2\x80\x9CWe "
+         "are "
+         "ready,\xE2\x80\x9D she said.</p></body></html>",
+         "Caf\xC3\xA9\n\n\xE2\x80\x9CWe are ready,\xE2\x80\x9D she said.", 0, NULL},
+        /* meta says UTF-8, one stray windows-1252 byte among UTF-8 */
+        {"<html><head><meta charset=\"utf-8\"><title>Caf\xC3\xA9</title></head><body>\n<p>A stray \x92 "
+         "byte.</p>"
+         "</body></html>",
+         NULL, 2, "other non-ASCII bytes are UTF-8"},
+        /* no charset, UTF-8 with a stray byte */
+        {"<html><head><title>Caf\xC3\xA9</title></head><body><p>The mayor\x92s aide</p></body></html>", NULL,
+         1, "other non-ASCII bytes are UTF-8"},
+        /* http-equiv says UTF-8, the bytes are Latin-1 */
+        {"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"><title>Caf\xE9"
+         "</title></head><body><p>ok</p></body></html>",
+         NULL, 1, "declaration says so"},
+        /* no charset, windows-1252 (with an undefined 0x9D that must not cut the text) */
+        {"<html><head><title>Caf\xE9</title></head><body><p>The mayor\x92s \x9D aide.</p></body></html>",
+         "Caf\xC3\xA9\n\nThe mayor\xE2\x80\x99s \xC2\x9D aide.", 0, NULL},
+        /* meta says ISO-8859-1 and is: read as windows-1252, as browsers do */
+        {"<html><head><meta charset=iso-8859-1><title>Mayor\x92s plan</title></head><body></body></html>",
+         "Mayor\xE2\x80\x99s plan", 0, NULL},
+        /* meta says windows-1251 and is */
+        {"<html><head><meta charset=\"windows-1251\"><title>\xCD\xEE\xE2\xEE\xF1\xF2\xE8</title></head>"
+         "<body><p>\xD2\xE5\xEA\xF1\xF2</p></body></html>",
+         "Новости\n\nТекст", 0, NULL},
+        /* meta says windows-1251, but 0x98 is a byte it does not define: libxml2 (iconv) stops there,
+         * so the page is reported, not scored cut short */
+        {"<html><head><meta charset=\"windows-1251\"><title>\xCD\xEE</title></head><body><p>\xCD\xEE\x98"
+         "\xE2\xEE end</p></body></html>",
+         NULL, 0, "cannot be decoded as its declared charset \"windows-1251\""},
+        /* a UTF-8 BOM beats a meta that says windows-1251 */
+        {"\xEF\xBB\xBF<html><head><meta "
+         "charset=\"windows-1251\"><title>\xD0\x9D\xD0\xBE</title></head></html>",
+         "\xD0\x9D\xD0\xBE", 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        collect c;
+        parse_stream(cases[i].html, strlen(cases[i].html), ST_IN_HTML, &c);
+        if (cases[i].text) {
+            if (c.n != 1 || c.n_errors != 0)
+                fail_msg("case %zu: %zu articles, %zu errors (%s)", i, c.n, c.n_errors,
+                         c.n_errors ? c.errors[0].message : "");
+            assert_string_equal(c.a[0]->text, cases[i].text);
+        } else {
+            assert_int_equal(c.n, 0);
+            assert_int_equal(c.n_errors, 1);
+            assert_int_equal(c.errors[0].line, cases[i].line);
+            if (!strstr(c.errors[0].message, cases[i].why))
+                fail_msg("case %zu: %s", i, c.errors[0].message);
+        }
+        collect_free(&c);
+    }
+}
+
 static void write_file(const char *path, const char *bytes, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -743,11 +910,13 @@ int main(void)
         cmocka_unit_test(e26b_latin1_nbsp_trimmed_as_code_point),
         cmocka_unit_test(e26c_stray_byte_skips_only_its_item),
         cmocka_unit_test(e26d_bom_then_declaration),
+        cmocka_unit_test(e26e_declaration_names_the_wrong_encoding),
         cmocka_unit_test(e27_escaped_and_cdata_html),
         cmocka_unit_test(e27_title_text_before_cdata),
         cmocka_unit_test(e27_atom_text_constructs),
         cmocka_unit_test(atom03_and_rdf_fields),
         cmocka_unit_test(not_a_feed_and_broken_xml_are_reported),
+        cmocka_unit_test(broken_feed_numbers_nested_items_and_names_first_error),
         cmocka_unit_test(invalid_utf8_never_handed_out),
         cmocka_unit_test(jsonl_bom_crlf_blank_truncated_bigint),
         cmocka_unit_test(jsonl_key_falls_back_to_url_then_hash),
@@ -757,6 +926,7 @@ int main(void)
         cmocka_unit_test(markup_and_whitespace),
         cmocka_unit_test(dates),
         cmocka_unit_test(text_and_html_files),
+        cmocka_unit_test(html_charset_bom_bytes_then_meta),
         cmocka_unit_test(folder_walk_fifo_links_and_nul),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

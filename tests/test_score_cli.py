@@ -280,6 +280,25 @@ def cli_unusable_ids_become_the_store_key():
 
 
 @test
+def cli_numeric_ids_are_one_key_by_value():
+    """12.0, 1.2e1 and "12" are the article 12 (issue #5): later ones are duplicates, and the output's
+    "id" is the key the store holds (an integer when it is one, else a string)."""
+    db = fresh_db("numids.db")
+    data = (b'{"id": 12.0, "text": "One."}\n{"id": 1.2e1, "text": "Two."}\n'
+            b'{"id": 12.50, "text": "Three."}\n{"id": "12", "text": "One."}\n')
+    p = run(["--db", db, "-"], stdin=data, check_rc=0)
+    ids = [o["id"] for o in lines(p.stdout)]
+    assert ids == [12, "12.5"], ids
+    err = p.stderr.decode()
+    assert '-:2: warning: duplicate id "12" (first at -:1)' in err, err
+    assert "-:4:" not in err and err.rstrip().endswith(", 2 duplicates skipped"), err
+    con = sqlite3.connect(db)
+    keys = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY item")]
+    con.close()
+    assert keys == ["12", "12.5"], keys
+
+
+@test
 def cli_closed_streams_full_disk_and_empty_input():
     data = ("\n".join(json.dumps({"id": "f%d" % i, "text": ARTICLE + " %d" % i}) for i in range(300)) + "\n").encode()
     src = os.path.join(ARGS.work, "three-hundred.jsonl")

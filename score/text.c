@@ -1,6 +1,7 @@
 /* text.c - plain text out of markup, white space, dates, base64 and content keys for stance-score. */
 #include "feed.h"
 #include "feed_internal.h"
+#include "st_utf8.h"
 
 #include <assert.h>
 #include <stdint.h>
@@ -138,16 +139,7 @@ st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_l
     for (size_t i = 0; i < len; i++) {
         unsigned c = (unsigned char)s[i];
         unsigned cp = c >= 0x80 && c < 0xA0 ? c1[c - 0x80] : c;
-        if (cp < 0x80) {
-            o[n++] = (char)cp;
-        } else if (cp < 0x800) {
-            o[n++] = (char)(0xC0 | cp >> 6);
-            o[n++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            o[n++] = (char)(0xE0 | cp >> 12);
-            o[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
-            o[n++] = (char)(0x80 | (cp & 0x3F));
-        }
+        n += st_utf8_encode((int32_t)cp, o + n);
     }
     o[n] = '\0';
     *out = o;

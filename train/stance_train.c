@@ -42,7 +42,7 @@ static void usage(FILE *f)
         "                        libsvm, or liblinear (squared hinge; default with --solver liblinear)\n"
         "  --min-df N            keep terms in at least N training documents (default 2)\n"
         "  --ngrams MIN-MAX      word n-gram range, 1 <= MIN <= MAX <= 3 (default 1-2)\n"
-        "  --char-ngrams MIN-MAX character n-grams of each word (default 2-4; 0 = off)\n"
+        "  --char-ngrams MIN-MAX character n-grams of each word (default 3-5; 0 = off)\n"
         "  --no-negation         do not mark words in negation scope with NOT_\n"
         "  --punct LEVEL         punctuation as word tokens: 0 none (default), 1 '?' and '!',\n"
         "                        2 every punctuation mark and symbol\n"

@@ -375,28 +375,34 @@ typedef struct jw {
     int failed;
 } jw;
 
-static int jw_reserve(jw *w, size_t extra)
+st_status st_buf_reserve(st_buf *b, size_t extra)
 {
-    st_buf *b = w->b;
-    if (w->failed)
-        return -1;
     if (extra <= b->cap - b->len)
-        return 0;
+        return ST_OK;
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->len < extra) {
-        if (cap > SIZE_MAX / 2) {
-            w->failed = 1;
-            return -1;
-        }
+        if (cap > SIZE_MAX / 2)
+            return ST_ERR_NOMEM;
         cap *= 2;
     }
     char *grown = realloc(b->data, cap);
-    if (!grown) {
+    if (!grown)
+        return ST_ERR_NOMEM;
+    b->data = grown;
+    b->cap = cap;
+    return ST_OK;
+}
+
+static int jw_reserve(jw *w, size_t extra)
+{
+    if (w->failed)
+        return -1;
+    if (extra <= w->b->cap - w->b->len)
+        return 0;
+    if (st_buf_reserve(w->b, extra) != ST_OK) {
         w->failed = 1;
         return -1;
     }
-    b->data = grown;
-    b->cap = cap;
     return 0;
 }
 

@@ -598,6 +598,30 @@ static void json_real_matches_jansson(void **state)
     assert_string_equal(mine, "null");
 }
 
+/* st_buf_reserve makes room once (from 4096 bytes, doubling) and keeps the bytes; the writer then
+ * appends after them without growing. */
+static void buf_reserve_keeps_bytes(void **state)
+{
+    (void)state;
+    st_buf b;
+    st_buf_init(&b);
+    assert_int_equal(st_buf_reserve(&b, 10), ST_OK);
+    assert_int_equal(b.cap, 4096);
+    assert_int_equal(b.len, 0);
+    memcpy(b.data, "{\"a\":1}", 7);
+    b.len = 7;
+    assert_int_equal(st_buf_reserve(&b, 5000), ST_OK);
+    assert_int_equal(b.cap, 8192);
+    assert_memory_equal(b.data, "{\"a\":1}", 7);
+    char *before = b.data;
+    assert_int_equal(st_buf_reserve(&b, 8192 - 7), ST_OK); /* fits: no change */
+    assert_ptr_equal(b.data, before);
+    assert_int_equal(st_buf_reserve(&b, SIZE_MAX - 3), ST_ERR_NOMEM);
+    assert_int_equal(b.cap, 8192);
+    assert_int_equal(b.len, 7);
+    st_buf_free(&b);
+}
+
 /* A quote's text is escaped as jansson escapes it wherever the escaped byte falls in the 16-byte
  * steps of the writer's scan, with bytes >= 0x80 and DEL (not escaped) around it. */
 static void written_strings_escape_at_every_offset(void **state)
@@ -715,6 +739,7 @@ int main(void)
         cmocka_unit_test(json_real_matches_jansson),
         cmocka_unit_test(written_json_is_janssons),
         cmocka_unit_test(written_strings_escape_at_every_offset),
+        cmocka_unit_test(buf_reserve_keeps_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -380,22 +380,16 @@ st_status q_scan_tokens(qctx *c)
         q_block_at(&b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
         if ((b.space >> off) & 1) { /* a run of ASCII spaces: does it hold a line end? */
-            uint64_t rest = ~(b.space >> off);
-            if (rest && q_ctz64(rest) < 64 - off) { /* the run ends in this block */
-                unsigned n = q_ctz64(rest);
-                newpara |= ((b.nl >> off) & (((uint64_t)1 << n) - 1)) != 0;
+            for (;;) { /* block by block, each loaded once (no byte at or past len is a space) */
+                uint64_t rest = ~(b.space >> off);
+                unsigned n = rest ? q_ctz64(rest) : 64; /* <= 64 - off: the shift brings in zeros */
+                newpara |= ((b.nl >> off) & (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1)) != 0;
                 pos += n;
-                continue;
+                if (n < 64 - off || pos >= len)
+                    break;
+                q_block_at(&b, s, len, pos);
+                off = 0;
             }
-            size_t e = q_run_end(&b, s, len, pos, QB_SPACE);
-            for (size_t k = pos; k < e && !newpara; k = (k | 63) + 1) {
-                q_block_at(&b, s, len, k);
-                size_t bend = (k | 63) + 1 < e ? (k | 63) + 1 : e;
-                size_t n = bend - k;
-                uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << (k & 63);
-                newpara = (b.nl & in) != 0;
-            }
-            pos = e;
             continue;
         }
         size_t a = pos, e;

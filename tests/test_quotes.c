@@ -1081,6 +1081,9 @@ static const char *const align_articles[] = {
     "``We have no plans,'' said Gov. Jerry Brown's aide. The '90s were 'rough' for the Smiths' "
     "business, Mr. Brown said. ''It's over,'' he added. 'Tis the season, O'Neill's pub said.\n\n"
     "Brown's 'plan' and the voters' 'choice' 'matter', analysts said.",
+    /* ASCII elisions before a capital run (L'oreal is no capitalised word), possessives, digits */
+    "L'oreal Smith's plan failed. \"We are ready,\" said L'oreal Smith. \"Never,\" said d'Estaing of "
+    "AT&T's board. \"Go,\" said L'equipe Martin's aide Jo O'Neill. \"Yes,\" IBM's 3M chief said.",
 };
 
 /* What the extractor gives for each article (after the prefix below), the same at every padding: one
@@ -1109,6 +1112,9 @@ static const char *const align_expected[] = {
     "18-127 pronoun 00 131-133 Jerry Brown|It's over\012188-192 cue 10 179-184 Jerry Brown|plan\0122"
     "11-217 continuation 00 179-184 Jerry Brown|choice\012220-226 continuation 00 179-184 Jerry Brow"
     "n|matter\012",
+    /* 5 */
+    "30-42 cue 00 58-63 Smith|We are ready\01266-71 cue 00 79-98 d'Estaing of AT&T's|Never\012107-109 cue "
+    "00 126-132 Martin|Go\012153-156 cue 00 159-173 IBM's 3M chief|Yes\012",
 };
 
 /* s + each quote of q, offsets less shift, in the align_expected format. */

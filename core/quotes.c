@@ -157,7 +157,8 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t base = pos & ~(size_t)63;
-    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0, apos = 0, sfin = 0;
+    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0, apos = 0,
+             sfin = 0;
     size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
 #if defined(__SSE2__)
     unsigned char pad[64]; /* the last, short block, padded with zero bytes: they are in no class */
@@ -385,7 +386,8 @@ st_status q_scan_tokens(qctx *c)
         q_block_at(&b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
         if ((b.space >> off) & 1) { /* a run of ASCII spaces: does it hold a line end? */
-            for (;;) { /* block by block, each loaded once (no byte at or past len is a space) */
+            /* block by block, each loaded once (no byte at or past len is a space) */
+            for (;;) {
                 uint64_t rest = ~(b.space >> off);
                 unsigned n = rest ? q_ctz64(rest) : 64; /* <= 64 - off: the shift brings in zeros */
                 newpara |= ((b.nl >> off) & (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1)) != 0;

@@ -331,7 +331,7 @@ static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classif
         goto out_nomem;
     size_t tail = line.len - m;
     int empty_head = hn == 2; /* "{}" */
-    size_t n = hn - 1; /* without the head's closing brace */
+    size_t n = hn - 1;        /* without the head's closing brace */
     memmove(line.data + n, line.data + m + (empty_head ? 1 : 0), tail - (empty_head ? 1 : 0));
     n += tail - (empty_head ? 1 : 0);
     line.data[n++] = '\n';

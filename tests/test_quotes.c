@@ -1166,7 +1166,8 @@ static void test_block_alignment(void **state)
 static void test_long_space_runs(void **state)
 {
     (void)state;
-    static const char head[] = "Intro. Harbour chief Ann Lee said", tail[] = "\u201cWe will win.\u201d Then more.";
+    static const char head[] = "Intro. Harbour chief Ann Lee said",
+                      tail[] = "\u201cWe will win.\u201d Then more.";
     static char want[2][1024], got[1024];
     char t[512];
     size_t hl = sizeof head - 1, tl = sizeof tail - 1;

@@ -1164,16 +1164,16 @@ static st_status counter_begin(counter *c, size_t size, size_t occ, size_t uboun
 static void counter_end(counter *c, size_t n, size_t nrep)
 {
     uint32_t *cnt = c->cnt, *pos = c->pos;
+    uint64_t *bits = c->bits;
     const uint32_t *rep = c->rep;
     const int *uid = c->uid;
-    for (size_t e = 0; e < n; e++) {
+    for (size_t e = 0; e < n; e++) { /* the bitmap is not read again for this text */
         cnt[e] = 1;
         pos[uid[e]] = (uint32_t)e;
+        bits[(uint32_t)uid[e] >> 6] = 0;
     }
     for (size_t r = 0; r < nrep; r++)
         cnt[pos[rep[r]]]++;
-    for (size_t e = 0; e < n; e++)
-        c->bits[(uint32_t)uid[e] >> 6] = 0;
 }
 
 /* The tf form (st_term_tf) of the n distinct ids counted in c under v. */

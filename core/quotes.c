@@ -157,7 +157,8 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t base = pos & ~(size_t)63;
-    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0;
+    uint64_t alnum = 0, alpha = 0, upper = 0, space = 0, nl = 0, join = 0, dot = 0, high = 0, apos = 0,
+             sfin = 0;
     size_t k = 0, n = base < len ? (len - base < 64 ? len - base : 64) : 0;
 #if defined(__SSE2__)
     unsigned char pad[64]; /* the last, short block, padded with zero bytes: they are in no class */
@@ -171,13 +172,16 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
     for (; k < 64; k += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + k));
         unsigned sh = (unsigned)k;
-        __m128i al = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26), dt = eq(v, '.');
+        __m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20)), al = in_range(lc, 'a', 26), dt = eq(v, '.'),
+                ap = eq(v, '\'');
         alpha |= bits16(al, sh);
         alnum |= bits16(_mm_or_si128(al, in_range(v, '0', 10)), sh);
         upper |= bits16(in_range(v, 'A', 26), sh);
         space |= bits16(_mm_or_si128(in_range(v, '\t', 5), eq(v, ' ')), sh);
         nl |= bits16(_mm_or_si128(eq(v, '\n'), eq(v, '\r')), sh);
-        join |= bits16(_mm_or_si128(_mm_or_si128(dt, eq(v, '\'')), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
+        join |= bits16(_mm_or_si128(_mm_or_si128(dt, ap), _mm_or_si128(eq(v, '-'), eq(v, '&'))), sh);
+        apos |= bits16(ap, sh);
+        sfin |= bits16(eq(lc, 's'), sh);
         dot |= bits16(dt, sh);
         high |= bits16(v, sh);
     }
@@ -193,6 +197,8 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
         join |= (uint64_t)(c == '\'' || c == '-' || c == '.' || c == '&') << k;
         dot |= (uint64_t)(c == '.') << k;
         high |= (uint64_t)(c >= 0x80) << k;
+        apos |= (uint64_t)(c == '\'') << k;
+        sfin |= (uint64_t)(c == 's' || c == 'S') << k;
     }
 #endif
     /* the joiners a word runs through: the bytes on each side, across the block's edges too */
@@ -216,6 +222,8 @@ void q_block_load(qblock *b, const char *s, size_t len, size_t pos)
     if (base + 64 < len)
         h_next |= (uint64_t)(u[base + 64] >= 0x80) << 63;
     b->ends = high | (join & h_next);
+    b->apos = apos;
+    b->sfin = sfin;
 }
 
 /* The first byte at or after pos (< end <= len) that the pairing scan must look at: one of the
@@ -335,25 +343,23 @@ static uint16_t word_flags_slow(const char *s, size_t a, size_t e, int32_t first
     return fl;
 }
 
-/* The same flags for an all-ASCII word s[a..e) that lies in one block, whose letter and capital masks
- * are alpha and upper: from the masks and the bytes. */
-static inline uint16_t word_flags_ascii(const unsigned char *u, size_t a, size_t e, uint64_t alpha,
-                                        uint64_t upper)
+/* The same flags for an all-ASCII word s[a..e) that lies in b's block, from b's masks (a mask bit
+ * outside the word is never looked at: each is ANDed with the word's bits first). */
+static inline uint16_t word_flags_ascii(const qblock *b, size_t a, size_t e)
 {
-    assert((a & ~(size_t)63) == ((e - 1) & ~(size_t)63));
+    assert((a & ~(size_t)63) == b->base && ((e - 1) & ~(size_t)63) == b->base);
     /* arithmetic, not branches: whether a word is capitalised is what a branch predictor cannot
-     * guess (indices that would leave the word read its first byte, never an apostrophe) */
+     * guess */
     size_t n = e - a;
     unsigned off = (unsigned)(a & 63);
     uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << off;
-    uint64_t lt = alpha & in; /* the letters */
-    uint64_t lower = lt & ~upper;
-    unsigned elision =
-        (n > 2) & (u[n > 2 ? a + 1 : a] == '\'') & ((q_ascii[u[n > 2 ? a + 2 : a]] & QA_LOWER) != 0);
-    unsigned cap = (unsigned)((upper >> off) & 1) & !elision;
+    uint64_t lt = b->alpha & in; /* the letters */
+    uint64_t lower = lt & ~b->upper, apos = b->apos & in;
+    unsigned elision = (unsigned)((((apos >> 1) & (lower >> 2)) >> off) & 1); /* L'ete: ' then a-z */
+    unsigned cap = (unsigned)((b->upper >> off) & 1) & !elision;
     unsigned allcap = ((lt & (lt - 1)) != 0) & (lower == 0); /* two letters or more, all capitals */
-    unsigned poss = (n > 1) & ((u[e - 1] | 0x20) == 's') & (u[e - 1 - (n > 1)] == '\'');
-    unsigned digit = (unsigned)(u[a] - '0') < 10;
+    unsigned poss = (unsigned)(((b->sfin & (apos << 1)) >> ((e - 1) & 63)) & 1); /* 's or 'S */
+    unsigned digit = (unsigned)(((b->alnum & ~b->alpha) >> off) & 1);
     return (uint16_t)(digit * TK_DIGIT | cap * TK_CAP | allcap * TK_ALLCAP | poss * TK_POSS);
 }
 
@@ -369,7 +375,7 @@ st_status q_scan_tokens(qctx *c)
     const unsigned char *u = (const unsigned char *)s;
     size_t len = c->len, pos = 0;
     int newpara = 1;
-    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0};
+    qblock b = {SIZE_MAX, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     /* news text has about one token per five bytes: one allocation for most articles */
     if (q_grow((void **)&c->tok, &c->cap_tok, len / 4 + 16, sizeof *c->tok))
         return ST_ERR_NOMEM;
@@ -380,22 +386,17 @@ st_status q_scan_tokens(qctx *c)
         q_block_at(&b, s, len, pos);
         unsigned off = (unsigned)(pos & 63);
         if ((b.space >> off) & 1) { /* a run of ASCII spaces: does it hold a line end? */
-            uint64_t rest = ~(b.space >> off);
-            if (rest && q_ctz64(rest) < 64 - off) { /* the run ends in this block */
-                unsigned n = q_ctz64(rest);
-                newpara |= ((b.nl >> off) & (((uint64_t)1 << n) - 1)) != 0;
+            /* block by block, each loaded once (no byte at or past len is a space) */
+            for (;;) {
+                uint64_t rest = ~(b.space >> off);
+                unsigned n = rest ? q_ctz64(rest) : 64; /* <= 64 - off: the shift brings in zeros */
+                newpara |= ((b.nl >> off) & (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1)) != 0;
                 pos += n;
-                continue;
+                if (n < 64 - off || pos >= len)
+                    break;
+                q_block_at(&b, s, len, pos);
+                off = 0;
             }
-            size_t e = q_run_end(&b, s, len, pos, QB_SPACE);
-            for (size_t k = pos; k < e && !newpara; k = (k | 63) + 1) {
-                q_block_at(&b, s, len, k);
-                size_t bend = (k | 63) + 1 < e ? (k | 63) + 1 : e;
-                size_t n = bend - k;
-                uint64_t in = (n >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << (k & 63);
-                newpara = (b.nl & in) != 0;
-            }
-            pos = e;
             continue;
         }
         size_t a = pos, e;
@@ -403,15 +404,16 @@ st_status q_scan_tokens(qctx *c)
         int32_t cp = 0; /* a punctuation token's code point */
         unsigned char ch = u[pos];
         if (ch < 0x80 && ((b.alnum >> off) & 1)) {
-            uint64_t w_alpha = b.alpha, w_upper = b.upper; /* the word's first block, for its flags */
-            size_t w_base = b.base;
-            e = q_run_end(&b, s, len, pos, QB_WORD);
-            /* the masks see ASCII only: a word that runs into other bytes takes the general path */
-            int slow = e < len && ((b.ends >> (e & 63)) & 1); /* b holds byte e when e < len */
-            if (!slow && ((e - 1) & ~(size_t)63) == w_base) {
-                fl |= TK_WORD | word_flags_ascii(u, a, e, w_alpha, w_upper);
+            uint64_t rest = ~(b.word >> off); /* the shift brings in zeros: 0 only for a whole block */
+            unsigned n = rest ? q_ctz64(rest) : 64;
+            e = pos + n;
+            /* the masks see ASCII only: a word that runs into other bytes takes the general path, and
+             * so does one that reaches the block's end (its flags then from its bytes) */
+            if (n < 64 - off && !(e < len && ((b.ends >> (e & 63)) & 1))) {
+                fl |= TK_WORD | word_flags_ascii(&b, a, e);
             } else {
-                if (slow)
+                e = q_run_end(&b, s, len, pos, QB_WORD);
+                if (e < len && ((b.ends >> (e & 63)) & 1)) /* b holds byte e when e < len */
                     e = word_end_slow(s, len, a + 1);
                 fl |= TK_WORD | word_flags_slow(s, a, e, (int32_t)ch);
             }

@@ -164,6 +164,8 @@ typedef struct qblock {
                        letter or digit on each side; a dot also needs a capital beside it) */
     uint64_t ends;  /* where an ASCII word cannot end without a look at other bytes: a byte >= 0x80,
                        or a joiner with a byte >= 0x80 after it */
+    uint64_t apos;  /* the ASCII apostrophe ' */
+    uint64_t sfin;  /* s and S (a possessive's last letter) */
 } qblock;
 
 /* Fills b for the block of s[0..len) that holds byte pos (pos may equal len). */

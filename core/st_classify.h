@@ -90,6 +90,10 @@ typedef struct st_buf {
 } st_buf;
 void st_buf_init(st_buf *b); /* empty, no allocation */
 void st_buf_free(st_buf *b); /* frees data and leaves b empty */
+/* Grows b so that at least extra more bytes fit after data[len] (capacity doubled from 4096 bytes,
+ * len and the bytes kept). Errors: ST_ERR_NOMEM (b unchanged). Lets a caller that knows the size
+ * of what it will write allocate once. */
+st_status st_buf_reserve(st_buf *b, size_t extra);
 
 /* Like st_classify_article / st_classify_quotes, but appends the result to out as compact JSON:
  * exactly the bytes json_dumps(result, JSON_COMPACT) gives for the object those functions return

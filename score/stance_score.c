@@ -289,57 +289,63 @@ fail:
     return NULL;
 }
 
+/* json_dump_callback's sink: appends p[0..n) to the st_buf ud. */
+static int buf_sink(const char *p, size_t n, void *ud)
+{
+    st_buf *b = ud;
+    if (st_buf_reserve(b, n) != ST_OK)
+        return -1;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
 static void score_one_fast(scorer *s, st_classifier *c, job *j, const st_classify_options *copt)
 {
     st_article *a = j->a;
     json_t *head = NULL;
-    char *h = NULL;
-    st_buf res;
-    st_buf_init(&res);
-    j->rc = st_classify_article_write(c, s->models, a->text, a->text_len, a->key, copt, &res, &j->n_quotes);
+    st_buf line; /* the head, then the result after it; becomes j->line */
+    st_buf_init(&line);
+    j->rc = ST_ERR_NOMEM;
+    /* one allocation for most articles: the output is about the text's size plus ~350 bytes a quote */
+    if (st_buf_reserve(&line, 2 * a->text_len + 4096) != ST_OK || !(head = article_head(a)) ||
+        json_dump_callback(head, buf_sink, &line, JSON_COMPACT) != 0)
+        goto out_nomem;
+    size_t hn = line.len;
+    j->rc = st_classify_article_write(c, s->models, a->text, a->text_len, a->key, copt, &line, &j->n_quotes);
     if (j->rc != ST_OK) {
         snprintf(j->message, sizeof j->message, "cannot classify: %s", st_strerror(j->rc));
         goto out_free;
     }
     j->rc = ST_ERR_NOMEM;
-    if (!(head = article_head(a)))
-        goto out_nomem;
-    h = json_dumps(head, JSON_COMPACT);
-    if (!h)
-        goto out_nomem;
     /* the result is {"id":...,"models":...}: keep from ,"models": on (a quote mark inside a JSON string
      * is escaped, so the first unescaped ,"models": is the member) */
     static const char key[] = ",\"models\":";
-    const char *m = NULL;
-    for (size_t i = 0; i + sizeof key - 1 <= res.len; i++)
-        if (memcmp(res.data + i, key, sizeof key - 1) == 0) {
-            m = res.data + i;
+    size_t m = line.len; /* offset of the member's comma in line */
+    for (size_t i = hn; i + sizeof key - 1 <= line.len; i++)
+        if (memcmp(line.data + i, key, sizeof key - 1) == 0) {
+            m = i;
             break;
         }
-    size_t hn = strlen(h);
-    if (!m || hn < 2)
+    if (m == line.len || hn < 2 || st_buf_reserve(&line, 2) != ST_OK)
         goto out_nomem;
-    size_t tail = res.len - (size_t)(m - res.data);
+    size_t tail = line.len - m;
     int empty_head = hn == 2; /* "{}" */
-    char *l = malloc(hn + tail + 2);
-    if (!l)
-        goto out_nomem;
-    size_t n = hn - 1; /* without the closing brace */
-    memcpy(l, h, n);
-    memcpy(l + n, m + (empty_head ? 1 : 0), tail - (empty_head ? 1 : 0));
+    size_t n = hn - 1;        /* without the head's closing brace */
+    memmove(line.data + n, line.data + m + (empty_head ? 1 : 0), tail - (empty_head ? 1 : 0));
     n += tail - (empty_head ? 1 : 0);
-    l[n++] = '\n';
-    l[n] = '\0';
-    j->line = l;
+    line.data[n++] = '\n';
+    line.data[n] = '\0';
+    j->line = line.data;
     j->line_len = n;
+    st_buf_init(&line);
     j->rc = ST_OK;
     goto out_free;
 out_nomem:
     snprintf(j->message, sizeof j->message, "out of memory");
 out_free:
-    free(h);
     json_decref(head);
-    st_buf_free(&res);
+    st_buf_free(&line);
 }
 
 /* Classifies j->a and fills j's output. Runs on a worker thread. */

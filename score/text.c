@@ -57,19 +57,12 @@ static long utf8_next(const unsigned char *s, size_t len, size_t *i)
     return cp;
 }
 
+/* The library's validator (the same well-formedness rules as utf8_next) skips ASCII eight bytes at
+ * a time: every article's text goes through here. */
 size_t st_utf8_first_invalid(const char *s, size_t len)
 {
-    size_t i = 0;
-    while (i < len) {
-        size_t at = i;
-        if ((unsigned char)s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        if (utf8_next((const unsigned char *)s, len, &i) < 0)
-            return at;
-    }
-    return len;
+    size_t bad = len;
+    return st_utf8_validate(s, len, &bad) == ST_OK ? len : bad;
 }
 
 /* ===== charsets ===== */

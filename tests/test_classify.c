@@ -598,6 +598,72 @@ static void json_real_matches_jansson(void **state)
     assert_string_equal(mine, "null");
 }
 
+/* st_buf_reserve makes room once (from 4096 bytes, doubling) and keeps the bytes; the writer then
+ * appends after them without growing. */
+static void buf_reserve_keeps_bytes(void **state)
+{
+    (void)state;
+    st_buf b;
+    st_buf_init(&b);
+    assert_int_equal(st_buf_reserve(&b, 10), ST_OK);
+    assert_int_equal(b.cap, 4096);
+    assert_int_equal(b.len, 0);
+    memcpy(b.data, "{\"a\":1}", 7);
+    b.len = 7;
+    assert_int_equal(st_buf_reserve(&b, 5000), ST_OK);
+    assert_int_equal(b.cap, 8192);
+    assert_memory_equal(b.data, "{\"a\":1}", 7);
+    char *before = b.data;
+    assert_int_equal(st_buf_reserve(&b, 8192 - 7), ST_OK); /* fits: no change */
+    assert_ptr_equal(b.data, before);
+    assert_int_equal(st_buf_reserve(&b, SIZE_MAX - 3), ST_ERR_NOMEM);
+    assert_int_equal(b.cap, 8192);
+    assert_int_equal(b.len, 7);
+    st_buf_free(&b);
+}
+
+/* A quote's text is escaped as jansson escapes it wherever the escaped byte falls in the 16-byte
+ * steps of the writer's scan, with bytes >= 0x80 and DEL (not escaped) around it. */
+static void written_strings_escape_at_every_offset(void **state)
+{
+    (void)state;
+    st_classifier *c = NULL;
+    assert_int_equal(st_classifier_new(&c), ST_OK);
+    static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\t'};
+    char text[80];
+    for (size_t k = 0; k < sizeof specials; k++) {
+        for (size_t pos = 0; pos <= 40; pos++) {
+            size_t n = 0;
+            for (size_t i = 0; i < pos; i++)
+                text[n++] = i % 7 == 3 ? '\x7f' : (char)('a' + i % 26);
+            text[n++] = specials[k];
+            memcpy(text + n, "\xC3\xA9 end \xE2\x80\x9C", 10); /* é end “ */
+            n += 10;
+            const char *texts[] = {text};
+            size_t lens[] = {n};
+            st_classify_options opt = {0, 0};
+            st_buf b;
+            st_buf_init(&b);
+            assert_int_equal(st_classify_quotes_write(c, models, texts, lens, 1, NULL, &opt, &b), ST_OK);
+            json_error_t jerr;
+            json_t *doc = json_loadb(b.data, b.len, 0, &jerr);
+            if (!doc)
+                fail_msg("written JSON does not parse: %s at %d", jerr.text, jerr.position);
+            json_t *got = json_object_get(json_array_get(json_object_get(doc, "quotes"), 0), "text");
+            assert_int_equal(json_string_length(got), n);
+            assert_memory_equal(json_string_value(got), text, n);
+            char *dump = json_dumps(doc, JSON_COMPACT);
+            assert_non_null(dump);
+            if (strlen(dump) != b.len || memcmp(dump, b.data, b.len) != 0)
+                fail_msg("written:\n%.*s\njansson:\n%s", (int)b.len, b.data, dump);
+            free(dump);
+            json_decref(doc);
+            st_buf_free(&b);
+        }
+    }
+    st_classifier_free(&c);
+}
+
 /* The written bytes equal jansson's compact dump of the same document (so parsing them back and
  * dumping gives them again), with and without explanations, for extracted and given quotes whose
  * text holds every kind of escape; st_classify_article returns that same document. */
@@ -672,6 +738,8 @@ int main(void)
         cmocka_unit_test(rejects_invalid_utf8),
         cmocka_unit_test(json_real_matches_jansson),
         cmocka_unit_test(written_json_is_janssons),
+        cmocka_unit_test(written_strings_escape_at_every_offset),
+        cmocka_unit_test(buf_reserve_keeps_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

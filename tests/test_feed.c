@@ -693,6 +693,43 @@ static void jsonl_text_member_decodes_as_jansson(void **state)
 
 /* ===== text ===== */
 
+/* st_utf8_first_invalid: the offset of the first byte of the first ill-formed sequence, at every
+ * place of an eight-byte ASCII stride (its fast path), for each kind of ill-formed UTF-8. */
+static void utf8_first_invalid_offsets(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bad; /* appended after the ASCII run */
+        size_t at;       /* offset of the error inside bad, or (size_t)-1 when well-formed */
+    } cases[] = {
+        {"\xC3\xA9\xE2\x80\x9C\xF0\x9F\x98\x80", (size_t)-1}, /* é “ 😀 */
+        {"\xF4\x8F\xBF\xBF", (size_t)-1},                     /* U+10FFFF */
+        {"\xC3\xA9\x80", 2},                                  /* stray continuation byte */
+        {"\xC0\xAF", 0},                                      /* overlong / */
+        {"\xE0\x9F\xBF", 0},                                  /* overlong 3-byte */
+        {"\xF0\x8F\xBF\xBF", 0},                              /* overlong 4-byte */
+        {"\xED\xA0\x80", 0},                                  /* surrogate U+D800 */
+        {"\xF4\x90\x80\x80", 0},                              /* above U+10FFFF */
+        {"\xF5\x80\x80\x80", 0},                              /* lead byte F5 */
+        {"x\xE2\x80", 1},                                     /* cut at the end */
+        {"\xE2\x28\xA1", 0},                                  /* continuation missing */
+    };
+    char buf[64];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t bl = strlen(cases[c].bad);
+        for (size_t run = 0; run <= 17; run++) {
+            memset(buf, 'a', run);
+            memcpy(buf + run, cases[c].bad, bl);
+            size_t len = run + bl, want = cases[c].at == (size_t)-1 ? len : run + cases[c].at;
+            assert_int_equal(st_utf8_first_invalid(buf, len), want);
+            if (cases[c].at != (size_t)-1 && want + 1 < len) /* the first error, not a later one */
+                assert_int_equal(st_utf8_first_invalid(buf, want + 1), want);
+        }
+    }
+    assert_int_equal(st_utf8_first_invalid("", 0), 0);
+    assert_int_equal(st_utf8_first_invalid("abcdefghijklmnopq", 17), 17);
+}
+
 static void markup_and_whitespace(void **state)
 {
     (void)state;
@@ -923,6 +960,7 @@ int main(void)
         cmocka_unit_test(jsonl_numeric_ids_keyed_by_value),
         cmocka_unit_test(jsonl_long_line_is_skipped_with_its_number),
         cmocka_unit_test(jsonl_text_member_decodes_as_jansson),
+        cmocka_unit_test(utf8_first_invalid_offsets),
         cmocka_unit_test(markup_and_whitespace),
         cmocka_unit_test(dates),
         cmocka_unit_test(text_and_html_files),

@@ -1081,6 +1081,9 @@ static const char *const align_articles[] = {
     "``We have no plans,'' said Gov. Jerry Brown's aide. The '90s were 'rough' for the Smiths' "
     "business, Mr. Brown said. ''It's over,'' he added. 'Tis the season, O'Neill's pub said.\n\n"
     "Brown's 'plan' and the voters' 'choice' 'matter', analysts said.",
+    /* ASCII elisions before a capital run (L'oreal is no capitalised word), possessives, digits */
+    "L'oreal Smith's plan failed. \"We are ready,\" said L'oreal Smith. \"Never,\" said d'Estaing of "
+    "AT&T's board. \"Go,\" said L'equipe Martin's aide Jo O'Neill. \"Yes,\" IBM's 3M chief said.",
 };
 
 /* What the extractor gives for each article (after the prefix below), the same at every padding: one
@@ -1109,6 +1112,9 @@ static const char *const align_expected[] = {
     "18-127 pronoun 00 131-133 Jerry Brown|It's over\012188-192 cue 10 179-184 Jerry Brown|plan\0122"
     "11-217 continuation 00 179-184 Jerry Brown|choice\012220-226 continuation 00 179-184 Jerry Brow"
     "n|matter\012",
+    /* 5 */
+    "30-42 cue 00 58-63 Smith|We are ready\01266-71 cue 00 79-98 d'Estaing of AT&T's|Never\012107-109 cue "
+    "00 126-132 Martin|Go\012153-156 cue 00 159-173 IBM's 3M chief|Yes\012",
 };
 
 /* s + each quote of q, offsets less shift, in the align_expected format. */
@@ -1150,6 +1156,57 @@ static void test_block_alignment(void **state)
             st_quotes_free(&q);
         }
         free(t);
+    }
+}
+
+/* A run of white space of any length, crossing any number of 64-byte blocks (the token scanner
+ * walks it block by block), is a paragraph break exactly when it holds a line end, wherever the line
+ * end falls in it: the quotes equal those with the run as one "\n" (or one space), offsets moved by
+ * the run's length. (test_block_alignment catches a line end the scanner misses in a later block.) */
+static void test_long_space_runs(void **state)
+{
+    (void)state;
+    static const char head[] = "Intro. Harbour chief Ann Lee said",
+                      tail[] = "\u201cWe will win.\u201d Then more.";
+    static char want[2][1024], got[1024];
+    char t[512];
+    size_t hl = sizeof head - 1, tl = sizeof tail - 1;
+    for (int nl = 0; nl < 2; nl++) { /* the reference: the run as one byte */
+        memcpy(t, head, hl);
+        t[hl] = nl ? '\n' : ' ';
+        memcpy(t + hl + 1, tail, tl);
+        st_quotes q;
+        st_quotes_init(&q);
+        assert_int_equal(st_quotes_extract(t, hl + 1 + tl, &q), ST_OK);
+        assert_int_equal(q.n, 1);
+        dump_quotes(&q, 0, want[nl], sizeof want[nl]);
+        st_quotes_free(&q);
+    }
+    assert_string_not_equal(want[0], want[1]); /* the break is seen: "cue" without, "context" with */
+    for (size_t run = 1; run <= 200; run += run < 70 ? 1 : 13) {
+        for (size_t at = 0; at <= run; at++) { /* at == run: no line end */
+            if (at != run && at != 0 && at != run - 1 && at % 7 != 3)
+                continue;
+            memcpy(t, head, hl);
+            memset(t + hl, ' ', run);
+            if (at < run)
+                t[hl + at] = (at % 2) ? '\n' : '\r';
+            memcpy(t + hl + run, tail, tl);
+            st_quotes q;
+            st_quotes_init(&q);
+            assert_int_equal(st_quotes_extract(t, hl + run + tl, &q), ST_OK);
+            /* offsets after the run move by run - 1: compare with the quote's text and method */
+            assert_int_equal(q.n, 1);
+            const st_quote *o = &q.items[0];
+            snprintf(got, sizeof got, "%zu-%zu %s %d%d %zu-%zu %s|%s\n", o->start - (run - 1),
+                     o->end - (run - 1), st_speaker_method_name(o->method), o->partial, o->unclosed,
+                     o->speaker ? o->speaker_start : 0, o->speaker ? o->speaker_end : 0,
+                     o->speaker ? o->speaker : "-", o->text);
+            if (strcmp(got, want[at < run]) != 0)
+                print_message("run %zu, line end at %zu:\n%s", run, at, got);
+            assert_string_equal(got, want[at < run]);
+            st_quotes_free(&q);
+        }
     }
 }
 
@@ -1259,6 +1316,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_descriptor_unlisted_verb_after_quote),
         cmocka_unit_test(test_according_to_descriptor_with_capitalised_modifier),
         cmocka_unit_test(test_block_alignment),
+        cmocka_unit_test(test_long_space_runs),
         cmocka_unit_test(test_many_dropped_quotes_linear),
     };
     return cmocka_run_group_tests_name("quotes", tests, NULL, NULL);

@@ -153,6 +153,32 @@ def cli_feeds_e26_e27():
 
 
 @test
+def cli_written_lines_equal_the_tree_path():
+    """Plain JSON output (the head dumped by jansson, the result written as bytes after it in one
+    buffer) is byte for byte what the jansson tree path (--db) prints, for JSON Lines records with
+    every kind of own field and id, and for feed items."""
+    d = os.path.join(ARGS.work, "fastpath")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    recs = [{"id": 'q"1\\é', "text": ARTICLE, "tags": ["a", {"b": None}], "score": 1.5, "n": -3,
+             "published": "2024-03-01T10:00:00+02:00", "note": "tab\tnl\n\u2028 \U0001F642"},
+            {"id": 12345678901234567890123, "text": ARTICLE.replace("never accept", "always welcome")},
+            {"text": "Nothing quoted here.", "url": "http://example.org/x", "empty": {}},
+            {"id": None, "text": ARTICLE, "title": "", "ok": True},
+            {"id": "long", "text": ARTICLE * 40}]
+    with open(os.path.join(d, "a.jsonl"), "w") as f:
+        f.write("\n".join(json.dumps(r, ensure_ascii=(i % 2 == 0)) for i, r in enumerate(recs)) + "\n")
+    with open(os.path.join(d, "b.xml"), "wb") as f:
+        f.write(b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+                b'<item><guid>g1</guid><title>One</title><description>"We will talk," Ana Lind said.'
+                b'</description><link>http://example.org/1</link></item></channel></rss>')
+    fast = run([d], check_rc=0).stdout
+    slow = run(["--db", fresh_db("fastpath.db"), d], check_rc=0).stdout
+    assert fast.count(b"\n") == 6, fast  # (not lines(): str.splitlines also cuts at U+2028)
+    assert fast == slow, (fast, slow)
+
+
+@test
 def cli_errors_in_input_order_with_parsing_on_workers():
     # JSON Lines records are parsed by the worker threads: bad lines interleaved with good ones,
     # duplicates and a feed item with nothing to score (an error of the scoring step) must still be

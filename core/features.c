@@ -20,6 +20,7 @@
  *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_decimal.h"
 #include "st_features.h"
+#include "st_lexicon.h"
 
 #include <assert.h>
 #include <locale.h>
@@ -335,6 +336,7 @@ struct st_vocab {
      * or looked up: cg_ids[cg_off[id] .. cg_off[id + 1]). NULL without character n-grams. */
     uint32_t *cg_off;
     uint32_t *cg_ids;
+    st_lexicon *lex; /* owned; NULL without a lexicon */
 };
 
 /* One term occurrence made by gen_terms: its key and where its bytes are. A word n-gram is tokens
@@ -463,6 +465,7 @@ void st_vocab_free(st_vocab **pv)
     free(v->slots);
     free(v->cg_off);
     free(v->cg_ids);
+    st_lexicon_free(&v->lex);
     free(v);
     *pv = NULL;
 }
@@ -470,6 +473,11 @@ void st_vocab_free(st_vocab **pv)
 size_t st_vocab_size(const st_vocab *v)
 {
     return v->size;
+}
+
+const st_lexicon *st_vocab_lexicon(const st_vocab *v)
+{
+    return v->lex;
 }
 
 size_t st_vocab_n_docs(const st_vocab *v)
@@ -540,6 +548,7 @@ typedef struct counter {
 
 struct st_featurize_scratch {
     st_tokens toks;
+    st_tokens ltoks; /* a vocabulary with a lexicon: the tokens plus their category tokens */
     char *key; /* a term's bytes, built by the vocabulary builder */
     size_t key_cap;
     char *pad; /* the padded words " w " of all tokens, back to back, plus 8 zero bytes */
@@ -567,6 +576,7 @@ st_status st_featurize_scratch_new(st_featurize_scratch **out)
     if (!*out)
         return ST_ERR_NOMEM;
     st_tokens_init(&(*out)->toks);
+    st_tokens_init(&(*out)->ltoks);
     for (int i = 1; i < TF_TABLE; i++)
         (*out)->tf_log[i] = 1.0 + log((double)i);
     return ST_OK;
@@ -578,6 +588,7 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
         return;
     st_featurize_scratch *s = *ps;
     st_tokens_free(&s->toks);
+    st_tokens_free(&s->ltoks);
     free(s->key);
     free(s->pad);
     free(s->cpb);
@@ -949,15 +960,35 @@ static int cand_by_df(const void *pa, const void *pb)
     return term_cmp(a->term, a->len, b->term, b->len);
 }
 
+/* The tokens a vocabulary with lexicon lex featurizes for toks: toks itself without a lexicon,
+ * else toks and their category tokens in s->ltoks (st_lexicon.h). */
+static st_status lex_tokens(const st_lexicon *lex, const st_tokens *toks, st_featurize_scratch *s,
+                            const st_tokens **use)
+{
+    *use = toks;
+    if (!lex)
+        return ST_OK;
+    st_status rc = st_lexicon_tokens(lex, toks, &s->ltoks);
+    if (rc == ST_OK)
+        *use = &s->ltoks;
+    return rc;
+}
+
 st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
                          size_t n_docs, st_vocab **out)
+{
+    return st_vocab_build_lexicon(cfg, NULL, texts, lens, n_docs, out);
+}
+
+st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexicon *lex, const char *const *texts,
+                                 const size_t *lens, size_t n_docs, st_vocab **out)
 {
     st_featurizer_config def = st_featurizer_config_default();
     st_status rc;
     *out = NULL;
     if (!cfg)
         cfg = &def;
-    if (!config_valid(cfg))
+    if (!config_valid(cfg) || (lex && !st_tokenizer_config_equal(st_lexicon_tokenizer(lex), &cfg->tok)))
         return ST_ERR_INVALID;
     if (n_docs == 0)
         return ST_ERR_EMPTY;
@@ -979,10 +1010,11 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
             goto out_free_builder;
         b.doc = d + 1;
         size_t nr;
-        if ((rc = gen_terms(cfg, &s->toks, s, &nr)) != ST_OK)
+        const st_tokens *toks;
+        if ((rc = lex_tokens(lex, &s->toks, s, &toks)) != ST_OK || (rc = gen_terms(cfg, toks, s, &nr)) != ST_OK)
             goto out_free_builder;
         for (size_t r = 0; r < nr; r++)
-            if ((rc = build_add(&b, &s->refs[r], &s->toks, s)) != ST_OK)
+            if ((rc = build_add(&b, &s->refs[r], toks, s)) != ST_OK)
                 goto out_free_builder;
     }
 
@@ -1017,7 +1049,7 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
     }
     v->cfg = *cfg;
     v->n_docs = n_docs;
-    if ((rc = vocab_alloc(v, nc, pool_bytes)) != ST_OK)
+    if ((rc = st_lexicon_copy(lex, &v->lex)) != ST_OK || (rc = vocab_alloc(v, nc, pool_bytes)) != ST_OK)
         goto out_free_vocab;
     size_t at = 0;
     for (size_t i = 0; i < nc; i++) {
@@ -1426,7 +1458,8 @@ int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
 {
     const st_featurizer_config *x = &a->cfg, *y = &b->cfg;
     return st_tokenizer_config_equal(&x->tok, &y->tok) && x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
-           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max;
+           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max &&
+           st_lexicon_equal(a->lex, b->lex);
 }
 
 size_t st_vocab_group_size(const st_vocab_group *g)
@@ -1825,7 +1858,9 @@ st_status st_featurize_group_tf(const st_vocab_group *g, const st_tokens *toks, 
     size_t nu[ST_VOCAB_GROUP_MAX];
     for (size_t k = 0; k < g->n; k++)
         out[k] = (st_term_tf){NULL, NULL, 0};
-    st_status rc = group_count(g, toks, s, nu);
+    st_status rc = lex_tokens(g->v[0]->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = group_count(g, toks, s, nu);
     for (size_t k = 0; rc == ST_OK && k < g->n; k++)
         rc = counter_tf(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
     if (rc != ST_OK)
@@ -1851,7 +1886,9 @@ st_status st_featurize_group_tokens(const st_vocab_group *g, const st_tokens *to
     size_t nu[ST_VOCAB_GROUP_MAX];
     for (size_t k = 0; k < g->n; k++)
         out[k].n = 0;
-    st_status rc = group_count(g, toks, s, nu);
+    st_status rc = lex_tokens(g->v[0]->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = group_count(g, toks, s, nu);
     for (size_t k = 0; rc == ST_OK && k < g->n; k++)
         rc = counter_svec(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
     if (rc != ST_OK)
@@ -1870,7 +1907,9 @@ st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize
     out->id = NULL;
     out->tf = NULL;
     out->n = 0;
-    st_status rc = count_terms(v, toks, s, &n);
+    st_status rc = lex_tokens(v->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = count_terms(v, toks, s, &n);
     if (rc != ST_OK)
         return rc;
     return counter_tf(v, s, &s->cnt[0], n, out);
@@ -1892,7 +1931,10 @@ st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_s
 {
     size_t n;
     out->n = 0;
-    st_status rc = count_terms(v, toks, s, &n);
+    const st_tokens *use;
+    st_status rc = lex_tokens(v->lex, toks, s, &use);
+    if (rc == ST_OK)
+        rc = count_terms(v, use, s, &n);
     if (rc != ST_OK)
         return rc;
     return counter_svec(v, s, &s->cnt[0], n, out);
@@ -1938,12 +1980,16 @@ st_status st_vocab_save(const st_vocab *v, const char *path)
             v->n_docs, v->size);
     if (c->tok.punct) /* written only when set, so files without it keep their bytes */
         fprintf(f, "\tpunct=%d", c->tok.punct);
+    if (v->lex) /* likewise */
+        fprintf(f, "\tlexicon=%zu", st_lexicon_size(v->lex));
     fputc('\n', f);
     for (size_t id = 1; id <= v->size; id++) {
         fprintf(f, "%zu\t%u\t%.17g\t", id, (unsigned)v->df[id], v->idf[id]);
         fwrite(v->pool + v->off[id], 1, v->len[id], f);
         fputc('\n', f);
     }
+    if (v->lex)
+        st_lexicon_write(v->lex, f);
     uselocale(old);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
@@ -2034,15 +2080,17 @@ enum {
     H_SUBLINEAR,
     H_N_DOCS,
     H_SIZE,
-    H_PUNCT, /* optional (0 when absent) */
+    H_PUNCT,   /* optional (0 when absent) */
+    H_LEXICON, /* optional: lexicon entries after the terms (0 when absent) */
     H_COUNT
 };
 static const char *const header_keys[H_COUNT] = {
     "tokenizer", "casefold",     "negation",     "ngram_min", "ngram_max", "char_ngram_min", "char_ngram_max",
-    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct"};
+    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct",
+    "lexicon"};
 
 static st_status parse_header(const char *line, size_t n, st_featurizer_config *cfg, size_t *n_docs,
-                              size_t *size, const char *path, st_error *err)
+                              size_t *size, size_t *lexicon, const char *path, st_error *err)
 {
     size_t val[H_COUNT] = {0};
     unsigned seen = 0;
@@ -2076,7 +2124,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
         field++;
         a = b + 1;
     }
-    if ((seen | 1u << H_PUNCT) != (1u << H_COUNT) - 1)
+    if ((seen | 1u << H_PUNCT | 1u << H_LEXICON) != (1u << H_COUNT) - 1)
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "header lacks a field");
     if (val[H_TOKENIZER] != ST_TOKENIZER_VERSION)
         return st_error_set(err, ST_ERR_FORMAT, path, 1,
@@ -2096,6 +2144,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "featurizer settings out of range");
     *n_docs = val[H_N_DOCS];
     *size = val[H_SIZE];
+    *lexicon = val[H_LEXICON];
     if (*n_docs == 0 || *size == 0)
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "empty vocabulary");
     return ST_OK;
@@ -2126,8 +2175,8 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "no header line");
         goto out_free_vocab;
     }
-    size_t size = 0;
-    if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, path, err)) != ST_OK)
+    size_t size = 0, lexicon = 0;
+    if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, &lexicon, path, err)) != ST_OK)
         goto out_free_vocab;
     p = nl + 1;
     if (size > (size_t)(end - p) / 8 + 1) { /* each line takes at least 8 bytes */
@@ -2138,7 +2187,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         goto out_free_vocab;
     size_t at = 0, id = 0;
     long line = 1;
-    while (p < end) {
+    while (p < end && (lexicon == 0 || id < size)) {
         line++;
         const char *e = memchr(p, '\n', (size_t)(end - p));
         if (!e)
@@ -2191,6 +2240,16 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
     if (id != size) {
         rc = st_error_set(err, ST_ERR_FORMAT, path, line, "%zu terms, header says size=%zu", id, size);
         goto out_free_vocab;
+    }
+    if (lexicon > 0) {
+        size_t used;
+        if ((rc = st_lexicon_parse(p, (size_t)(end - p), lexicon, &v->cfg.tok, path, line + 1, &v->lex, &used,
+                                   err)) != ST_OK)
+            goto out_free_vocab;
+        if (p + used != end) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line + 1 + (long)lexicon, "text after the lexicon");
+            goto out_free_vocab;
+        }
     }
     if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
         goto out_free_vocab;

@@ -20,6 +20,7 @@
  *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_decimal.h"
 #include "st_features.h"
+#include "buf_int.h"
 #include "st_lexicon.h"
 
 #include <assert.h>
@@ -610,25 +611,6 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     *ps = NULL;
 }
 
-/* Grows the buffer whose pointer is at pp (any object pointer type) to hold at least need elements
- * of elem bytes, doubling; *cap counts elements. Returns 0 when out of memory (the buffer is kept).
- * The pointer is moved with memcpy, so no object is accessed through a void ** lvalue. */
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *p;
-    memcpy(&p, pp, sizeof p);
-    void *q = realloc(p, c * elem);
-    if (!q)
-        return 0;
-    memcpy(pp, &q, sizeof q);
-    *cap = c;
-    return 1;
-}
 
 /* An upper bound on the term occurrences gen_terms makes for t: n-grams by position, and at most
  * len + 2 character n-grams of each size per token. */
@@ -687,7 +669,7 @@ static st_status char_ngram_refs(const st_featurizer_config *cfg, st_featurize_s
         *k = kk;
         return ST_OK;
     }
-    if (!grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
+    if (!buf_grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
         return ST_ERR_NOMEM;
     uint32_t *cpb = s->cpb;
     size_t np = 0;
@@ -720,7 +702,7 @@ static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens 
     const char *buf = t->buf;
     const uint32_t *off = t->off, *tlen = t->len;
     if (cfg->ngram_max > 1) {
-        if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th))
+        if (!buf_grow(&s->th, &s->th_cap, nt, sizeof *s->th))
             return ST_ERR_NOMEM;
         for (size_t i = 0; i < nt; i++)
             s->th[i] = token_hash(buf + off[i], tlen[i]);
@@ -769,7 +751,7 @@ static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens 
             total += (size_t)t->len[i] + 2;
     if (total > UINT32_MAX / 2)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&s->pad, &s->pad_cap, total, 1))
+    if (!buf_grow(&s->pad, &s->pad_cap, total, 1))
         return ST_ERR_NOMEM;
     size_t at = 0;
     for (size_t i = 0; i < nt; i++) { /* every padded word first, each followed by the next */
@@ -809,7 +791,7 @@ static st_status gen_terms(const st_featurizer_config *cfg, const st_tokens *t, 
 {
     size_t k = 0;
     *count = 0;
-    if (!grow(&s->refs, &s->refs_cap, max_terms(cfg, t), sizeof *s->refs))
+    if (!buf_grow(&s->refs, &s->refs_cap, max_terms(cfg, t), sizeof *s->refs))
         return ST_ERR_NOMEM;
     st_status rc = gen_word_refs(cfg, t, s, &k);
     if (rc == ST_OK && cfg->char_ngram_max > 0 && t->n > 0)
@@ -828,7 +810,7 @@ static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch 
     if (r->n & REF_CHAR) {
         size_t cn = r->n & ~REF_CHAR;
         n = CHAR_PREFIX_LEN + cn;
-        if (!grow(&s->key, &s->key_cap, n, 1))
+        if (!buf_grow(&s->key, &s->key_cap, n, 1))
             return (size_t)-1;
         memcpy(s->key, CHAR_PREFIX, CHAR_PREFIX_LEN);
         memcpy(s->key + CHAR_PREFIX_LEN, s->pad + r->a, cn);
@@ -837,7 +819,7 @@ static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch 
     n = r->n - 1;
     for (uint32_t j = 0; j < r->n; j++)
         n += t->len[r->a + j];
-    if (!grow(&s->key, &s->key_cap, n, 1))
+    if (!buf_grow(&s->key, &s->key_cap, n, 1))
         return (size_t)-1;
     char *d = s->key;
     for (uint32_t j = 0; j < r->n; j++) {
@@ -925,7 +907,7 @@ static st_status build_add(builder *b, const tref *r, const st_tokens *t, st_fea
         return ST_ERR_NOMEM;
     if (n >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&b->pool, &b->pool_cap, b->pool_len + n, 1))
+    if (!buf_grow(&b->pool, &b->pool_cap, b->pool_len + n, 1))
         return ST_ERR_NOMEM;
     bslot *sl = &b->slots[i];
     sl->hash = h;
@@ -1178,15 +1160,15 @@ static st_status counter_begin(counter *c, size_t size, size_t occ, size_t uboun
     size_t words = size / 64 + 1;
     if (words > c->bits_cap) { /* zeroed once; counter_end keeps it zero */
         size_t old = c->bits_cap;
-        if (!grow(&c->bits, &c->bits_cap, words, sizeof *c->bits))
+        if (!buf_grow(&c->bits, &c->bits_cap, words, sizeof *c->bits))
             return ST_ERR_NOMEM;
         memset(c->bits + old, 0, (c->bits_cap - old) * sizeof *c->bits);
     }
     /* COUNT_ID writes one past the last distinct id and the last repeat */
-    if (!grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
-        !grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
-        !grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
-        !grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
+    if (!buf_grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
+        !buf_grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
+        !buf_grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
+        !buf_grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
         return ST_ERR_NOMEM;
     return ST_OK;
 }
@@ -1212,7 +1194,7 @@ static void counter_end(counter *c, size_t n, size_t nrep)
 static st_status counter_tf(const st_vocab *v, const st_featurize_scratch *s, counter *c, size_t n,
                             st_term_tf *out)
 {
-    if (!grow(&c->utf, &c->utf_cap, n, sizeof *c->utf))
+    if (!buf_grow(&c->utf, &c->utf_cap, n, sizeof *c->utf))
         return ST_ERR_NOMEM;
     int sub = v->cfg.sublinear_tf;
     for (size_t e = 0; e < n; e++)
@@ -1230,7 +1212,7 @@ static st_status counter_svec(const st_vocab *v, const st_featurize_scratch *s, 
 {
     if (n == 0)
         return ST_OK;
-    if (!grow(&c->key, &c->key_cap, 2 * n, sizeof *c->key))
+    if (!buf_grow(&c->key, &c->key_cap, 2 * n, sizeof *c->key))
         return ST_ERR_NOMEM;
     uint64_t *keys = c->key;
     for (size_t e = 0; e < n; e++)
@@ -1305,7 +1287,7 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     size_t nr = 0, nt = toks->n;
     *nu = 0;
     size_t bound = max_terms(cfg, toks);
-    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
+    if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
         return ST_ERR_NOMEM;
     st_status rc = gen_word_refs(cfg, toks, s, &nr);
     if (rc != ST_OK)
@@ -1316,7 +1298,7 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     counter *c = &s->cnt[0];
     if ((rc = counter_begin(c, v->size, bound, ubound)) != ST_OK)
         return rc;
-    if (cached && !grow(&s->need, &s->need_cap, nt, 1))
+    if (cached && !buf_grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
     COUNT_LOCALS(c);
     for (int pass = 0; pass < 2; pass++) {
@@ -1378,8 +1360,8 @@ static st_status vocab_char_cache(st_vocab *v)
             continue; /* not a word unigram */
         const char *w = char_word(term, &wl);
         size_t k = 0;
-        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
-            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs)) {
+        if (!buf_grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !buf_grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1389,7 +1371,7 @@ static st_status vocab_char_cache(st_vocab *v)
         memset(s->pad + wl + 2, 0, 8);
         if ((rc = char_ngram_refs(&v->cfg, s, 0, wl + 2, s->refs, &k)) != ST_OK)
             goto out_free;
-        if (!grow(&ids, &cap, n + k, sizeof *ids)) {
+        if (!buf_grow(&ids, &cap, n + k, sizeof *ids)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1634,9 +1616,9 @@ static st_status group_char_cache(st_vocab_group *g)
         if (!g->rec[u * R + N])
             continue;
         size_t wl = g->blen[u], k = 0;
-        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
-            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
-            !grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
+        if (!buf_grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !buf_grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
+            !buf_grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1777,9 +1759,9 @@ static st_status group_count(const st_vocab_group *g, const st_tokens *toks, st_
     size_t bound = max_terms(cfg, toks);
     if (bound >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
-        !grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
-        !grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !grow(&s->need, &s->need_cap, nt, 1))
+    if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
+        !buf_grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
+        !buf_grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !buf_grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
     if ((rc = gen_word_refs(cfg, toks, s, &nr)) != ST_OK)
         return rc;
@@ -2025,46 +2007,6 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
-static st_status read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    st_status rc = ST_OK;
-    if (!buf) {
-        rc = ST_ERR_NOMEM;
-        goto out_close;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = ST_ERR_NOMEM;
-                goto out_close;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f))
-        rc = ST_ERR_IO;
-out_close:
-    fclose(f);
-    if (rc != ST_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return ST_OK;
-}
 
 /* The header's key=value fields, in file order. */
 enum {
@@ -2156,7 +2098,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
     char *data;
     size_t dlen;
     *out = NULL;
-    if ((rc = read_file(path, &data, &dlen)) != ST_OK)
+    if ((rc = buf_read_file(path, &data, &dlen)) != ST_OK)
         return st_error_set(err, rc, path, 0, "cannot read the vocabulary");
     locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     if (cloc == (locale_t)0) {

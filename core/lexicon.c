@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf_int.h"
 #include "st_decimal.h"
 #include "st_utf8.h"
 
@@ -36,23 +37,6 @@ static uint64_t hash(const char *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
     return h ^ (h >> 29);
-}
-
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need)
-        nc *= 2;
-    void *p;
-    memcpy(&p, pp, sizeof p);
-    void *np = realloc(p, nc * elem);
-    if (!np)
-        return 0;
-    memcpy(pp, &np, sizeof np);
-    *cap = nc;
-    return 1;
 }
 
 void st_lexicon_free(st_lexicon **pl)
@@ -96,8 +80,8 @@ static st_status add(st_lexicon *lex, const char *tok, size_t n, int cat)
 {
     if (lex->pool_len + n + 1 >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&lex->pool, &lex->pool_cap, lex->pool_len + n + 1, 1) ||
-        !grow(&lex->e, &lex->cap, lex->n + 1, sizeof *lex->e))
+    if (!buf_grow(&lex->pool, &lex->pool_cap, lex->pool_len + n + 1, 1) ||
+        !buf_grow(&lex->e, &lex->cap, lex->n + 1, sizeof *lex->e))
         return ST_ERR_NOMEM;
     memcpy(lex->pool + lex->pool_len, tok, n);
     lex->pool[lex->pool_len + n] = '\0';
@@ -175,44 +159,13 @@ static st_status finish(st_lexicon *lex)
     return ST_OK;
 }
 
-static st_status read_all(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    st_status rc = ST_OK;
-    for (;;) {
-        if (!grow(&buf, &cap, n + 65536, 1)) {
-            rc = ST_ERR_NOMEM;
-            break;
-        }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (rc == ST_OK && ferror(f))
-        rc = ST_ERR_IO;
-    fclose(f);
-    if (rc != ST_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return ST_OK;
-}
-
 st_status st_lexicon_load(const char *path, const st_tokenizer_config *tok, st_lexicon **out, st_error *err)
 {
     st_status rc;
     char *data = NULL;
     size_t dlen = 0;
     *out = NULL;
-    if ((rc = read_all(path, &data, &dlen)) != ST_OK)
+    if ((rc = buf_read_file(path, &data, &dlen)) != ST_OK)
         return st_error_set(err, rc, path, 0, "cannot read the lexicon");
     st_tokens toks;
     st_tokens_init(&toks);
@@ -453,7 +406,7 @@ st_status st_lexicon_tokens(const st_lexicon *lex, const st_tokens *in, st_token
     }
     if (bytes >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&out->buf, &out->buf_cap, bytes + 1, 1))
+    if (!buf_grow(&out->buf, &out->buf_cap, bytes + 1, 1))
         return ST_ERR_NOMEM;
     size_t need = in->n + extra;
     if (need > out->cap) { /* off and len share one capacity */

@@ -3,7 +3,7 @@
 same train/test splits of the real data in ../shared/data, plus prediction throughput against
 scikit-learn's transform+predict and libsvm's svm-predict.
 
-    /usr/bin/python3 bench/compare.py            (the whole benchmark; ~15 minutes on 2 cores)
+    /usr/bin/python3 bench/compare.py            (the whole benchmark; 10-18 minutes on 2 cores)
 
 Options: --build DIR (default build-bench/, configured and built when stale), --bin DIR (prebuilt
 programs instead), --data DIR (default ../shared/data beside the project), --datasets a,b (a subset,

@@ -3,7 +3,7 @@
 same train/test splits of the real data in ../shared/data, plus prediction throughput against
 scikit-learn's transform+predict and libsvm's svm-predict.
 
-    /usr/bin/python3 bench/compare.py            (the whole benchmark; ~15 minutes on 2 cores)
+    /usr/bin/python3 bench/compare.py            (the whole benchmark; 10-18 minutes on 2 cores)
 
 Options: --build DIR (default build-bench/, configured and built when stale), --bin DIR (prebuilt
 programs instead), --data DIR (default ../shared/data beside the project), --datasets a,b (a subset,
@@ -73,14 +73,21 @@ OURS_CONFIGS = [
     ["--solver", "liblinear"],
     ["--solver", "liblinear", "--min-df", "1"],
 ]
-# Added when stance-train offers --char-ngrams (character n-grams of each word, with the words).
+# Added when stance-train offers --char-ngrams (character n-grams of each word, with the words; the
+# default is 2-4, so the settings above have them too): 2-5, and words alone (0), which wins on
+# stanford-politeness.
 CHAR_CONFIGS = [
     ["--solver", "liblinear", "--char-ngrams", "2-5"],
     ["--solver", "liblinear", "--char-ngrams", "2-5", "--min-df", "1"],
+    ["--solver", "liblinear", "--char-ngrams", "0"],
+    ["--solver", "liblinear", "--char-ngrams", "0", "--min-df", "1"],
 ]
 # Added when stance-train offers --punct: each setting above again with every punctuation mark and
 # symbol as a word token (`--punct 2`; `--punct 1`, '?' and '!' alone, was level with no punctuation).
 PUNCT_OPTS = ["--punct", "2"]
+# Added when stance-train offers --lexicon: each setting with PUNCT_OPTS again with one category
+# token per word of Hu & Liu's opinion lexicon (--data's lexicons/bingliu_opinion.tsv).
+LEXICON_FILE = os.path.join("lexicons", "bingliu_opinion.tsv")
 
 
 def log(msg):
@@ -123,17 +130,20 @@ def macro_f1(gold, pred):
 
 
 # ---------------------------------------------------------------------------------------------
-def ours_configs(bins):
+def ours_configs(bins, data):
     """OURS_CONFIGS, plus CHAR_CONFIGS when this stance-train knows --char-ngrams, then all of them again
-    with PUNCT_OPTS when it knows --punct."""
+    with PUNCT_OPTS when it knows --punct, and those with PUNCT_OPTS again with the lexicon of
+    LEXICON_FILE (under data) when it knows --lexicon."""
     p = subprocess.run([bins["stance-train"], "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     configs = OURS_CONFIGS + (CHAR_CONFIGS if "--char-ngrams" in p.stdout else [])
-    return configs + ([c + PUNCT_OPTS for c in configs] if "--punct" in p.stdout else [])
+    punct = [c + PUNCT_OPTS for c in configs] if "--punct" in p.stdout else []
+    lexicon = [c + ["--lexicon", os.path.join(data, LEXICON_FILE)] for c in punct] if "--lexicon" in p.stdout else []
+    return configs + punct + lexicon
 
 
-def ours(bins, name, train, test, work, extra_opts, tune):
+def ours(bins, name, train, test, work, extra_opts, tune, data):
     task = name.replace("/", "-")
-    configs = ours_configs(bins) if tune else OURS_CONFIGS[:1]
+    configs = ours_configs(bins, data) if tune else OURS_CONFIGS[:1]
     best = None
     total_s = 0.0
     for k, cfg in enumerate(configs):
@@ -275,7 +285,8 @@ def short_opts(opts):
     while i < len(opts):
         o = opts[i]
         if o.startswith("--") and i + 1 < len(opts) and not opts[i + 1].startswith("--"):
-            words.append(opts[i + 1] if o == "--solver" else "%s %s" % (o[2:].replace("-", "_"), opts[i + 1]))
+            v = os.path.splitext(os.path.basename(opts[i + 1]))[0] if o == "--lexicon" else opts[i + 1]
+            words.append(v if o == "--solver" else "%s %s" % (o[2:].replace("-", "_"), v))
             i += 2
         else:
             words.append(o[2:].replace("-", "_"))
@@ -432,7 +443,7 @@ def main(argv):
                 os.makedirs(wd, exist_ok=True)
                 log("== %s" % name)
                 r = {"name": name, "n_train": len(read_tsv(train)[0]), "n_test": len(read_tsv(test)[0])}
-                r["ours"] = ours(bins, name, train, test, wd, shlex.split(a.ours_opts), not a.no_tune)
+                r["ours"] = ours(bins, name, train, test, wd, shlex.split(a.ours_opts), not a.no_tune, a.data)
                 log("    ours     macro-F1 %.4f  (%.1f s)" % (r["ours"]["macro_f1"], r["ours"]["train_s"]))
                 r["sklearn"] = sklearn_baseline.evaluate(train, test)
                 log("    sklearn  macro-F1 %.4f  C=%g (%.1f s)" % (r["sklearn"]["macro_f1"], r["sklearn"]["best_c"],

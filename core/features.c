@@ -20,6 +20,8 @@
  *   No allocation once the scratch buffers have grown to the text's size. */
 #include "st_decimal.h"
 #include "st_features.h"
+#include "buf_int.h"
+#include "st_lexicon.h"
 
 #include <assert.h>
 #include <locale.h>
@@ -335,6 +337,7 @@ struct st_vocab {
      * or looked up: cg_ids[cg_off[id] .. cg_off[id + 1]). NULL without character n-grams. */
     uint32_t *cg_off;
     uint32_t *cg_ids;
+    st_lexicon *lex; /* owned; NULL without a lexicon */
 };
 
 /* One term occurrence made by gen_terms: its key and where its bytes are. A word n-gram is tokens
@@ -463,6 +466,7 @@ void st_vocab_free(st_vocab **pv)
     free(v->slots);
     free(v->cg_off);
     free(v->cg_ids);
+    st_lexicon_free(&v->lex);
     free(v);
     *pv = NULL;
 }
@@ -470,6 +474,11 @@ void st_vocab_free(st_vocab **pv)
 size_t st_vocab_size(const st_vocab *v)
 {
     return v->size;
+}
+
+const st_lexicon *st_vocab_lexicon(const st_vocab *v)
+{
+    return v->lex;
 }
 
 size_t st_vocab_n_docs(const st_vocab *v)
@@ -540,6 +549,7 @@ typedef struct counter {
 
 struct st_featurize_scratch {
     st_tokens toks;
+    st_tokens ltoks; /* a vocabulary with a lexicon: the tokens plus their category tokens */
     char *key; /* a term's bytes, built by the vocabulary builder */
     size_t key_cap;
     char *pad; /* the padded words " w " of all tokens, back to back, plus 8 zero bytes */
@@ -567,6 +577,7 @@ st_status st_featurize_scratch_new(st_featurize_scratch **out)
     if (!*out)
         return ST_ERR_NOMEM;
     st_tokens_init(&(*out)->toks);
+    st_tokens_init(&(*out)->ltoks);
     for (int i = 1; i < TF_TABLE; i++)
         (*out)->tf_log[i] = 1.0 + log((double)i);
     return ST_OK;
@@ -578,6 +589,7 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
         return;
     st_featurize_scratch *s = *ps;
     st_tokens_free(&s->toks);
+    st_tokens_free(&s->ltoks);
     free(s->key);
     free(s->pad);
     free(s->cpb);
@@ -599,25 +611,6 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     *ps = NULL;
 }
 
-/* Grows the buffer whose pointer is at pp (any object pointer type) to hold at least need elements
- * of elem bytes, doubling; *cap counts elements. Returns 0 when out of memory (the buffer is kept).
- * The pointer is moved with memcpy, so no object is accessed through a void ** lvalue. */
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *p;
-    memcpy(&p, pp, sizeof p);
-    void *q = realloc(p, c * elem);
-    if (!q)
-        return 0;
-    memcpy(pp, &q, sizeof q);
-    *cap = c;
-    return 1;
-}
 
 /* An upper bound on the term occurrences gen_terms makes for t: n-grams by position, and at most
  * len + 2 character n-grams of each size per token. */
@@ -676,7 +669,7 @@ static st_status char_ngram_refs(const st_featurizer_config *cfg, st_featurize_s
         *k = kk;
         return ST_OK;
     }
-    if (!grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
+    if (!buf_grow(&s->cpb, &s->cpb_cap, plen + 1, sizeof *s->cpb))
         return ST_ERR_NOMEM;
     uint32_t *cpb = s->cpb;
     size_t np = 0;
@@ -709,7 +702,7 @@ static st_status gen_word_refs(const st_featurizer_config *cfg, const st_tokens 
     const char *buf = t->buf;
     const uint32_t *off = t->off, *tlen = t->len;
     if (cfg->ngram_max > 1) {
-        if (!grow(&s->th, &s->th_cap, nt, sizeof *s->th))
+        if (!buf_grow(&s->th, &s->th_cap, nt, sizeof *s->th))
             return ST_ERR_NOMEM;
         for (size_t i = 0; i < nt; i++)
             s->th[i] = token_hash(buf + off[i], tlen[i]);
@@ -758,7 +751,7 @@ static st_status gen_char_refs(const st_featurizer_config *cfg, const st_tokens 
             total += (size_t)t->len[i] + 2;
     if (total > UINT32_MAX / 2)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&s->pad, &s->pad_cap, total, 1))
+    if (!buf_grow(&s->pad, &s->pad_cap, total, 1))
         return ST_ERR_NOMEM;
     size_t at = 0;
     for (size_t i = 0; i < nt; i++) { /* every padded word first, each followed by the next */
@@ -798,7 +791,7 @@ static st_status gen_terms(const st_featurizer_config *cfg, const st_tokens *t, 
 {
     size_t k = 0;
     *count = 0;
-    if (!grow(&s->refs, &s->refs_cap, max_terms(cfg, t), sizeof *s->refs))
+    if (!buf_grow(&s->refs, &s->refs_cap, max_terms(cfg, t), sizeof *s->refs))
         return ST_ERR_NOMEM;
     st_status rc = gen_word_refs(cfg, t, s, &k);
     if (rc == ST_OK && cfg->char_ngram_max > 0 && t->n > 0)
@@ -817,7 +810,7 @@ static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch 
     if (r->n & REF_CHAR) {
         size_t cn = r->n & ~REF_CHAR;
         n = CHAR_PREFIX_LEN + cn;
-        if (!grow(&s->key, &s->key_cap, n, 1))
+        if (!buf_grow(&s->key, &s->key_cap, n, 1))
             return (size_t)-1;
         memcpy(s->key, CHAR_PREFIX, CHAR_PREFIX_LEN);
         memcpy(s->key + CHAR_PREFIX_LEN, s->pad + r->a, cn);
@@ -826,7 +819,7 @@ static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch 
     n = r->n - 1;
     for (uint32_t j = 0; j < r->n; j++)
         n += t->len[r->a + j];
-    if (!grow(&s->key, &s->key_cap, n, 1))
+    if (!buf_grow(&s->key, &s->key_cap, n, 1))
         return (size_t)-1;
     char *d = s->key;
     for (uint32_t j = 0; j < r->n; j++) {
@@ -914,7 +907,7 @@ static st_status build_add(builder *b, const tref *r, const st_tokens *t, st_fea
         return ST_ERR_NOMEM;
     if (n >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&b->pool, &b->pool_cap, b->pool_len + n, 1))
+    if (!buf_grow(&b->pool, &b->pool_cap, b->pool_len + n, 1))
         return ST_ERR_NOMEM;
     bslot *sl = &b->slots[i];
     sl->hash = h;
@@ -949,15 +942,35 @@ static int cand_by_df(const void *pa, const void *pb)
     return term_cmp(a->term, a->len, b->term, b->len);
 }
 
+/* The tokens a vocabulary with lexicon lex featurizes for toks: toks itself without a lexicon,
+ * else toks and their category tokens in s->ltoks (st_lexicon.h). */
+static st_status lex_tokens(const st_lexicon *lex, const st_tokens *toks, st_featurize_scratch *s,
+                            const st_tokens **use)
+{
+    *use = toks;
+    if (!lex)
+        return ST_OK;
+    st_status rc = st_lexicon_tokens(lex, toks, &s->ltoks);
+    if (rc == ST_OK)
+        *use = &s->ltoks;
+    return rc;
+}
+
 st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
                          size_t n_docs, st_vocab **out)
+{
+    return st_vocab_build_lexicon(cfg, NULL, texts, lens, n_docs, out);
+}
+
+st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexicon *lex, const char *const *texts,
+                                 const size_t *lens, size_t n_docs, st_vocab **out)
 {
     st_featurizer_config def = st_featurizer_config_default();
     st_status rc;
     *out = NULL;
     if (!cfg)
         cfg = &def;
-    if (!config_valid(cfg))
+    if (!config_valid(cfg) || (lex && !st_tokenizer_config_equal(st_lexicon_tokenizer(lex), &cfg->tok)))
         return ST_ERR_INVALID;
     if (n_docs == 0)
         return ST_ERR_EMPTY;
@@ -979,10 +992,11 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
             goto out_free_builder;
         b.doc = d + 1;
         size_t nr;
-        if ((rc = gen_terms(cfg, &s->toks, s, &nr)) != ST_OK)
+        const st_tokens *toks;
+        if ((rc = lex_tokens(lex, &s->toks, s, &toks)) != ST_OK || (rc = gen_terms(cfg, toks, s, &nr)) != ST_OK)
             goto out_free_builder;
         for (size_t r = 0; r < nr; r++)
-            if ((rc = build_add(&b, &s->refs[r], &s->toks, s)) != ST_OK)
+            if ((rc = build_add(&b, &s->refs[r], toks, s)) != ST_OK)
                 goto out_free_builder;
     }
 
@@ -1017,7 +1031,7 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
     }
     v->cfg = *cfg;
     v->n_docs = n_docs;
-    if ((rc = vocab_alloc(v, nc, pool_bytes)) != ST_OK)
+    if ((rc = st_lexicon_copy(lex, &v->lex)) != ST_OK || (rc = vocab_alloc(v, nc, pool_bytes)) != ST_OK)
         goto out_free_vocab;
     size_t at = 0;
     for (size_t i = 0; i < nc; i++) {
@@ -1146,15 +1160,15 @@ static st_status counter_begin(counter *c, size_t size, size_t occ, size_t uboun
     size_t words = size / 64 + 1;
     if (words > c->bits_cap) { /* zeroed once; counter_end keeps it zero */
         size_t old = c->bits_cap;
-        if (!grow(&c->bits, &c->bits_cap, words, sizeof *c->bits))
+        if (!buf_grow(&c->bits, &c->bits_cap, words, sizeof *c->bits))
             return ST_ERR_NOMEM;
         memset(c->bits + old, 0, (c->bits_cap - old) * sizeof *c->bits);
     }
     /* COUNT_ID writes one past the last distinct id and the last repeat */
-    if (!grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
-        !grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
-        !grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
-        !grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
+    if (!buf_grow(&c->pos, &c->pos_cap, size + 1, sizeof *c->pos) ||
+        !buf_grow(&c->uid, &c->u_cap, ubound + 1, sizeof *c->uid) ||
+        !buf_grow(&c->cnt, &c->cnt_cap, ubound, sizeof *c->cnt) ||
+        !buf_grow(&c->rep, &c->rep_cap, occ + 1, sizeof *c->rep))
         return ST_ERR_NOMEM;
     return ST_OK;
 }
@@ -1180,7 +1194,7 @@ static void counter_end(counter *c, size_t n, size_t nrep)
 static st_status counter_tf(const st_vocab *v, const st_featurize_scratch *s, counter *c, size_t n,
                             st_term_tf *out)
 {
-    if (!grow(&c->utf, &c->utf_cap, n, sizeof *c->utf))
+    if (!buf_grow(&c->utf, &c->utf_cap, n, sizeof *c->utf))
         return ST_ERR_NOMEM;
     int sub = v->cfg.sublinear_tf;
     for (size_t e = 0; e < n; e++)
@@ -1198,7 +1212,7 @@ static st_status counter_svec(const st_vocab *v, const st_featurize_scratch *s, 
 {
     if (n == 0)
         return ST_OK;
-    if (!grow(&c->key, &c->key_cap, 2 * n, sizeof *c->key))
+    if (!buf_grow(&c->key, &c->key_cap, 2 * n, sizeof *c->key))
         return ST_ERR_NOMEM;
     uint64_t *keys = c->key;
     for (size_t e = 0; e < n; e++)
@@ -1273,7 +1287,7 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     size_t nr = 0, nt = toks->n;
     *nu = 0;
     size_t bound = max_terms(cfg, toks);
-    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
+    if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
         return ST_ERR_NOMEM;
     st_status rc = gen_word_refs(cfg, toks, s, &nr);
     if (rc != ST_OK)
@@ -1284,7 +1298,7 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     counter *c = &s->cnt[0];
     if ((rc = counter_begin(c, v->size, bound, ubound)) != ST_OK)
         return rc;
-    if (cached && !grow(&s->need, &s->need_cap, nt, 1))
+    if (cached && !buf_grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
     COUNT_LOCALS(c);
     for (int pass = 0; pass < 2; pass++) {
@@ -1346,8 +1360,8 @@ static st_status vocab_char_cache(st_vocab *v)
             continue; /* not a word unigram */
         const char *w = char_word(term, &wl);
         size_t k = 0;
-        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
-            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs)) {
+        if (!buf_grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !buf_grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1357,7 +1371,7 @@ static st_status vocab_char_cache(st_vocab *v)
         memset(s->pad + wl + 2, 0, 8);
         if ((rc = char_ngram_refs(&v->cfg, s, 0, wl + 2, s->refs, &k)) != ST_OK)
             goto out_free;
-        if (!grow(&ids, &cap, n + k, sizeof *ids)) {
+        if (!buf_grow(&ids, &cap, n + k, sizeof *ids)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1426,7 +1440,8 @@ int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
 {
     const st_featurizer_config *x = &a->cfg, *y = &b->cfg;
     return st_tokenizer_config_equal(&x->tok, &y->tok) && x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
-           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max;
+           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max &&
+           st_lexicon_equal(a->lex, b->lex);
 }
 
 size_t st_vocab_group_size(const st_vocab_group *g)
@@ -1601,9 +1616,9 @@ static st_status group_char_cache(st_vocab_group *g)
         if (!g->rec[u * R + N])
             continue;
         size_t wl = g->blen[u], k = 0;
-        if (!grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
-            !grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
-            !grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
+        if (!buf_grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
+            !buf_grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
+            !buf_grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
         }
@@ -1744,9 +1759,9 @@ static st_status group_count(const st_vocab_group *g, const st_tokens *toks, st_
     size_t bound = max_terms(cfg, toks);
     if (bound >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
-    if (!grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
-        !grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
-        !grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !grow(&s->need, &s->need_cap, nt, 1))
+    if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
+        !buf_grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
+        !buf_grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !buf_grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
     if ((rc = gen_word_refs(cfg, toks, s, &nr)) != ST_OK)
         return rc;
@@ -1825,7 +1840,9 @@ st_status st_featurize_group_tf(const st_vocab_group *g, const st_tokens *toks, 
     size_t nu[ST_VOCAB_GROUP_MAX];
     for (size_t k = 0; k < g->n; k++)
         out[k] = (st_term_tf){NULL, NULL, 0};
-    st_status rc = group_count(g, toks, s, nu);
+    st_status rc = lex_tokens(g->v[0]->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = group_count(g, toks, s, nu);
     for (size_t k = 0; rc == ST_OK && k < g->n; k++)
         rc = counter_tf(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
     if (rc != ST_OK)
@@ -1851,7 +1868,9 @@ st_status st_featurize_group_tokens(const st_vocab_group *g, const st_tokens *to
     size_t nu[ST_VOCAB_GROUP_MAX];
     for (size_t k = 0; k < g->n; k++)
         out[k].n = 0;
-    st_status rc = group_count(g, toks, s, nu);
+    st_status rc = lex_tokens(g->v[0]->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = group_count(g, toks, s, nu);
     for (size_t k = 0; rc == ST_OK && k < g->n; k++)
         rc = counter_svec(g->v[k], s, &s->cnt[k], nu[k], &out[k]);
     if (rc != ST_OK)
@@ -1870,7 +1889,9 @@ st_status st_featurize_tf(const st_vocab *v, const st_tokens *toks, st_featurize
     out->id = NULL;
     out->tf = NULL;
     out->n = 0;
-    st_status rc = count_terms(v, toks, s, &n);
+    st_status rc = lex_tokens(v->lex, toks, s, &toks);
+    if (rc == ST_OK)
+        rc = count_terms(v, toks, s, &n);
     if (rc != ST_OK)
         return rc;
     return counter_tf(v, s, &s->cnt[0], n, out);
@@ -1892,7 +1913,10 @@ st_status st_featurize_tokens(const st_vocab *v, st_tokens *toks, st_featurize_s
 {
     size_t n;
     out->n = 0;
-    st_status rc = count_terms(v, toks, s, &n);
+    const st_tokens *use;
+    st_status rc = lex_tokens(v->lex, toks, s, &use);
+    if (rc == ST_OK)
+        rc = count_terms(v, use, s, &n);
     if (rc != ST_OK)
         return rc;
     return counter_svec(v, s, &s->cnt[0], n, out);
@@ -1938,12 +1962,16 @@ st_status st_vocab_save(const st_vocab *v, const char *path)
             v->n_docs, v->size);
     if (c->tok.punct) /* written only when set, so files without it keep their bytes */
         fprintf(f, "\tpunct=%d", c->tok.punct);
+    if (v->lex) /* likewise */
+        fprintf(f, "\tlexicon=%zu", st_lexicon_size(v->lex));
     fputc('\n', f);
     for (size_t id = 1; id <= v->size; id++) {
         fprintf(f, "%zu\t%u\t%.17g\t", id, (unsigned)v->df[id], v->idf[id]);
         fwrite(v->pool + v->off[id], 1, v->len[id], f);
         fputc('\n', f);
     }
+    if (v->lex)
+        st_lexicon_write(v->lex, f);
     uselocale(old);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
@@ -1979,46 +2007,6 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
-static st_status read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    st_status rc = ST_OK;
-    if (!buf) {
-        rc = ST_ERR_NOMEM;
-        goto out_close;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = ST_ERR_NOMEM;
-                goto out_close;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f))
-        rc = ST_ERR_IO;
-out_close:
-    fclose(f);
-    if (rc != ST_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return ST_OK;
-}
 
 /* The header's key=value fields, in file order. */
 enum {
@@ -2034,15 +2022,17 @@ enum {
     H_SUBLINEAR,
     H_N_DOCS,
     H_SIZE,
-    H_PUNCT, /* optional (0 when absent) */
+    H_PUNCT,   /* optional (0 when absent) */
+    H_LEXICON, /* optional: lexicon entries after the terms (0 when absent) */
     H_COUNT
 };
 static const char *const header_keys[H_COUNT] = {
     "tokenizer", "casefold",     "negation",     "ngram_min", "ngram_max", "char_ngram_min", "char_ngram_max",
-    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct"};
+    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct",
+    "lexicon"};
 
 static st_status parse_header(const char *line, size_t n, st_featurizer_config *cfg, size_t *n_docs,
-                              size_t *size, const char *path, st_error *err)
+                              size_t *size, size_t *lexicon, const char *path, st_error *err)
 {
     size_t val[H_COUNT] = {0};
     unsigned seen = 0;
@@ -2076,7 +2066,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
         field++;
         a = b + 1;
     }
-    if ((seen | 1u << H_PUNCT) != (1u << H_COUNT) - 1)
+    if ((seen | 1u << H_PUNCT | 1u << H_LEXICON) != (1u << H_COUNT) - 1)
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "header lacks a field");
     if (val[H_TOKENIZER] != ST_TOKENIZER_VERSION)
         return st_error_set(err, ST_ERR_FORMAT, path, 1,
@@ -2096,6 +2086,7 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "featurizer settings out of range");
     *n_docs = val[H_N_DOCS];
     *size = val[H_SIZE];
+    *lexicon = val[H_LEXICON];
     if (*n_docs == 0 || *size == 0)
         return st_error_set(err, ST_ERR_FORMAT, path, 1, "empty vocabulary");
     return ST_OK;
@@ -2107,7 +2098,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
     char *data;
     size_t dlen;
     *out = NULL;
-    if ((rc = read_file(path, &data, &dlen)) != ST_OK)
+    if ((rc = buf_read_file(path, &data, &dlen)) != ST_OK)
         return st_error_set(err, rc, path, 0, "cannot read the vocabulary");
     locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
     if (cloc == (locale_t)0) {
@@ -2126,8 +2117,8 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "no header line");
         goto out_free_vocab;
     }
-    size_t size = 0;
-    if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, path, err)) != ST_OK)
+    size_t size = 0, lexicon = 0;
+    if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, &lexicon, path, err)) != ST_OK)
         goto out_free_vocab;
     p = nl + 1;
     if (size > (size_t)(end - p) / 8 + 1) { /* each line takes at least 8 bytes */
@@ -2138,7 +2129,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         goto out_free_vocab;
     size_t at = 0, id = 0;
     long line = 1;
-    while (p < end) {
+    while (p < end && (lexicon == 0 || id < size)) {
         line++;
         const char *e = memchr(p, '\n', (size_t)(end - p));
         if (!e)
@@ -2191,6 +2182,16 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
     if (id != size) {
         rc = st_error_set(err, ST_ERR_FORMAT, path, line, "%zu terms, header says size=%zu", id, size);
         goto out_free_vocab;
+    }
+    if (lexicon > 0) {
+        size_t used;
+        if ((rc = st_lexicon_parse(p, (size_t)(end - p), lexicon, &v->cfg.tok, path, line + 1, &v->lex, &used,
+                                   err)) != ST_OK)
+            goto out_free_vocab;
+        if (p + used != end) {
+            rc = st_error_set(err, ST_ERR_FORMAT, path, line + 1 + (long)lexicon, "text after the lexicon");
+            goto out_free_vocab;
+        }
     }
     if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
         goto out_free_vocab;

@@ -26,6 +26,7 @@
 #define ST_FEATURES_H
 
 #include "st_common.h"
+#include "st_lexicon.h"
 #include "st_tokenize.h"
 
 typedef struct st_featurizer_config {
@@ -74,14 +75,24 @@ typedef struct st_vocab st_vocab;
 st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *texts, const size_t *lens,
                          size_t n_docs, st_vocab **out);
 
+/* st_vocab_build with a lexicon (st_lexicon.h; borrowed, copied into the vocabulary, NULL: none):
+ * every featurization with the vocabulary then appends the lexicon's category tokens to the text's
+ * tokens before making terms, at training and at prediction, and st_vocab_save writes the lexicon
+ * into the vocabulary file. Errors as st_vocab_build; ST_ERR_INVALID also when the lexicon was
+ * tokenized with other tokenizer settings than cfg->tok. */
+st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexicon *lex,
+                                 const char *const *texts, const size_t *lens, size_t n_docs, st_vocab **out);
+
 /* Writes the vocabulary to path as UTF-8 text: a header line with the config,
  *   stance-vocab<TAB>1<TAB>tokenizer=1<TAB>casefold=1<TAB>negation=1<TAB>ngram_min=1<TAB>ngram_max=2
  *   <TAB>char_ngram_min=0<TAB>char_ngram_max=0<TAB>min_df=2<TAB>max_features=0<TAB>sublinear_tf=1
  *   <TAB>n_docs=N<TAB>size=M
  * and, only when the tokenizer's punct setting is not 0, <TAB>punct=P at its end (a file without it
- * reads as punct=0, so older files load and default models keep their bytes);
+ * reads as punct=0, so older files load and default models keep their bytes), then, only with a
+ * lexicon, <TAB>lexicon=L;
  * then one line per id `id<TAB>df<TAB>idf<TAB>term` (ids 1..M in order, idf printed with %.17g
- * under a "C" numeric locale object, so any process locale gives the same bytes). Written to
+ * under a "C" numeric locale object, so any process locale gives the same bytes); with a lexicon,
+ * then its L entries `category<TAB>token` (st_lexicon_write). Written to
  * path.tmp and renamed. Errors: ST_ERR_IO. Same vocabulary gives byte-identical files. */
 st_status st_vocab_save(const st_vocab *v, const char *path);
 
@@ -100,6 +111,7 @@ double st_vocab_idf(const st_vocab *v, int id);                       /* 0.0 if 
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len); /* id, or 0 when absent */
 int st_vocab_df(const st_vocab *v, int id); /* training documents holding term id; 0 if out of range */
 size_t st_vocab_n_docs(const st_vocab *v);  /* training documents the vocabulary was built from */
+const st_lexicon *st_vocab_lexicon(const st_vocab *v); /* borrowed; NULL without a lexicon */
 
 /* Per-thread scratch space for st_featurize: tokens and accumulators reused across calls so the
  * hot path does not allocate once warmed up. */
@@ -150,7 +162,7 @@ st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, 
                                st_term_tf *out);
 
 /* ---- several vocabularies featurized at once ----
- * Models trained with the same term settings (tokenizer, word and character n-gram ranges) see
+ * Models trained with the same term settings (tokenizer, word and character n-gram ranges, lexicon) see
  * the same term occurrences in a text, so a group of their vocabularies generates and looks up
  * every occurrence once, in one merged table that maps a term to its id in each vocabulary, and
  * caches the character n-gram ids of every word the vocabularies know (with or without a "NOT_"
@@ -162,7 +174,7 @@ st_status st_featurize_text_tf(const st_vocab *v, const char *text, size_t len, 
 typedef struct st_vocab_group st_vocab_group;
 
 /* 1 when vocabularies a and b generate the same term occurrences from the same tokens (equal
- * tokenizer settings and word and character n-gram ranges), so they can share a group. */
+ * tokenizer settings, word and character n-gram ranges and lexicons), so they can share a group. */
 int st_vocab_same_terms(const st_vocab *a, const st_vocab *b);
 
 /* Builds the merged lookup of v[0..n) (borrowed: they must outlive the group). Immutable once

@@ -16,16 +16,18 @@ typedef struct st_train_options {
     st_featurizer_config features;
     const double *c_grid; /* values of C to try; NULL = default {0.1, 0.3, 1, 3, 10} */
     size_t c_grid_n;
-    int folds;         /* k of k-fold CV (default 5; 0 or 1 = no CV, use c_grid[0]) */
-    unsigned seed;     /* default 1 */
-    int class_weights; /* 1: weight C per class by n / (n_labels * n_class) (default 1) */
-    int probability;   /* 1: Platt probabilities when every class has >= 5 examples (default 1) */
-    const char *task;  /* task name written to meta.json (e.g. "stance") */
-    int solver;        /* the final model's: ST_SOLVER_LIBSVM (default) or ST_SOLVER_LIBLINEAR */
-    int cv_solver;     /* the cross-validation's, which only chooses C and reports CV metrics:
-                          ST_SOLVER_AUTO (default: the final solver's problem solved fast, i.e.
-                          ST_SOLVER_LIBLINEAR_HINGE for libsvm's C-SVC, 10-50x faster, and
-                          ST_SOLVER_LIBLINEAR for liblinear), or any solver named below */
+    int folds;                 /* k of k-fold CV (default 5; 0 or 1 = no CV, use c_grid[0]) */
+    unsigned seed;             /* default 1 */
+    int class_weights;         /* 1: weight C per class by n / (n_labels * n_class) (default 1) */
+    int probability;           /* 1: Platt probabilities when every class has >= 5 examples (default 1) */
+    const char *task;          /* task name written to meta.json (e.g. "stance") */
+    const st_lexicon *lexicon; /* NULL (default), or category tokens of this lexicon added to the
+                                  features (st_vocab_build_lexicon; borrowed, copied into the model) */
+    int solver;                /* the final model's: ST_SOLVER_LIBSVM (default) or ST_SOLVER_LIBLINEAR */
+    int cv_solver;             /* the cross-validation's, which only chooses C and reports CV metrics:
+                                  ST_SOLVER_AUTO (default: the final solver's problem solved fast, i.e.
+                                  ST_SOLVER_LIBLINEAR_HINGE for libsvm's C-SVC, 10-50x faster, and
+                                  ST_SOLVER_LIBLINEAR for liblinear), or any solver named below */
 } st_train_options;
 
 /* Solvers. Both give the same model folder format (model.svm is a linear-kernel libsvm model).

@@ -202,8 +202,8 @@ out_free:
     return rc;
 }
 
-static st_status build_vocab(const st_featurizer_config *cfg, const st_dataset *ds, const size_t *idx,
-                             size_t n, st_vocab **out)
+static st_status build_vocab(const st_train_options *opt, const st_dataset *ds, const size_t *idx, size_t n,
+                             st_vocab **out)
 {
     const char **texts = malloc((n ? n : 1) * sizeof *texts);
     size_t *lens = malloc((n ? n : 1) * sizeof *lens);
@@ -213,7 +213,7 @@ static st_status build_vocab(const st_featurizer_config *cfg, const st_dataset *
             texts[i] = ds->texts[idx[i]];
             lens[i] = ds->lens[idx[i]];
         }
-        rc = st_vocab_build(cfg, (const char *const *)texts, lens, n, out);
+        rc = st_vocab_build_lexicon(&opt->features, opt->lexicon, (const char *const *)texts, lens, n, out);
     }
     free(texts);
     free(lens);
@@ -763,7 +763,7 @@ static st_status cross_validate(const st_dataset *ds, const st_train_options *op
         }
         st_vocab *v = NULL;
         fmat xtr = {0}, xte = {0};
-        rc = build_vocab(&opt->features, ds, tr, ntr, &v);
+        rc = build_vocab(opt, ds, tr, ntr, &v);
         if (rc == ST_ERR_EMPTY) {
             st_error_set(err, rc, "", 0, "fold %d: no term is frequent enough to build a vocabulary", f + 1);
             break;
@@ -1027,6 +1027,8 @@ static json_t *meta_build(const st_dataset *ds, const st_train_options *opt, con
     json_object_set_new(meta, "C", json_real(tr->best_c));
     json_object_set_new(meta, "seed", json_integer(opt->seed));
     json_object_set_new(meta, "class_weights", json_boolean(opt->class_weights));
+    if (opt->lexicon)
+        json_object_set_new(meta, "lexicon_entries", json_integer((json_int_t)st_lexicon_size(opt->lexicon)));
     json_object_set_new(meta, "probability", json_boolean(tr->has_prob));
     if (!tr->has_prob)
         json_object_set_new(meta, "probability_note",
@@ -1277,7 +1279,7 @@ st_status st_train(const st_dataset *ds, const st_train_options *opt, const char
 
     for (size_t i = 0; i < ds->n; i++)
         all[i] = i;
-    rc = build_vocab(&opt->features, ds, all, ds->n, &vocab);
+    rc = build_vocab(opt, ds, all, ds->n, &vocab);
     if (rc != ST_OK) {
         st_error_set(err, rc, out_dir, 0, "%s",
                      rc == ST_ERR_EMPTY ? "no term is frequent enough to build a vocabulary"

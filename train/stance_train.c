@@ -47,6 +47,10 @@ static void usage(FILE *f)
         "  --punct LEVEL         punctuation as word tokens: 0 none (default), 1 '?' and '!',\n"
         "                        2 every punctuation mark and symbol\n"
         "  --max-features N      keep the N most frequent terms (default 0 = all)\n"
+        "  --lexicon FILE        add a category token (#lex:positive...) per word found in FILE, lines\n"
+        "                        label<TAB>term (e.g. ../shared/data/lexicons/bingliu_opinion.tsv;\n"
+        "                        a numeric label is a valence: its sign gives the category); the\n"
+        "                        model's vocab.tsv carries the lexicon (default: none)\n"
         "  -h, --help            this text\n");
 }
 
@@ -281,7 +285,7 @@ int main(int argc, char **argv)
 {
     st_train_options opt = st_train_options_default();
     double grid[MAX_GRID];
-    const char *out = NULL, *task = NULL, *input = NULL;
+    const char *out = NULL, *task = NULL, *input = NULL, *lexicon = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -338,6 +342,8 @@ int main(int argc, char **argv)
                 opt.cv_solver = strcmp(val, "libsvm") == 0      ? ST_SOLVER_LIBSVM
                                 : strcmp(val, "liblinear") == 0 ? ST_SOLVER_LIBLINEAR
                                                                 : ST_SOLVER_LIBLINEAR_HINGE;
+            } else if (strcmp(a, "--lexicon") == 0) {
+                lexicon = val;
             } else if (strcmp(a, "--c-grid") == 0) {
                 int n = parse_grid(val, grid);
                 bad = n <= 0;
@@ -366,17 +372,29 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (task) {
-        if (!out) {
-            fprintf(stderr, "stance-train: --task needs -o DIR\n");
-            return 2;
-        }
-        char *dst = join(out, task);
-        if (!dst)
-            return 1;
-        int status = train_task(task, input, dst, opt);
-        free(dst);
-        return status;
+    if (task && !out) {
+        fprintf(stderr, "stance-train: --task needs -o DIR\n");
+        return 2;
     }
-    return train_all(input, out ? out : "models", &opt);
+    st_lexicon *lex = NULL;
+    if (lexicon) { /* after every option: the lexicon is tokenized with the final tokenizer settings */
+        st_error err = {{0}, 0, {0}};
+        st_status rc = st_lexicon_load(lexicon, &opt.features.tok, &lex, &err);
+        if (rc != ST_OK) {
+            print_error("cannot read the lexicon", rc, &err);
+            return 1;
+        }
+        opt.lexicon = lex;
+    }
+    int status = 1;
+    if (task) {
+        char *dst = join(out, task);
+        if (dst)
+            status = train_task(task, input, dst, opt);
+        free(dst);
+    } else {
+        status = train_all(input, out ? out : "models", &opt);
+    }
+    st_lexicon_free(&lex);
+    return status;
 }

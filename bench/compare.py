@@ -74,7 +74,7 @@ OURS_CONFIGS = [
     ["--solver", "liblinear", "--min-df", "1"],
 ]
 # Added when stance-train offers --char-ngrams (character n-grams of each word, with the words; the
-# default is 2-4, so the settings above have them too): 2-5, and words alone (0), which wins on
+# default is 3-5, so the settings above have them too): 2-5, and words alone (0), which wins on
 # stanford-politeness.
 CHAR_CONFIGS = [
     ["--solver", "liblinear", "--char-ngrams", "2-5"],

@@ -385,7 +385,8 @@ static void test_e19_vector_hygiene(void **state)
 
 /* Many terms (enough for the table to pass 1 MiB, so the prefetching path runs): the table is full
  * of collisions and probe chains (and some term sits in slot 0);
- * every term must still find its own id, and absent terms none. */
+ * every term must still find its own id, and absent terms none, both through st_vocab_lookup (a
+ * binary search) and through featurizing (the table). */
 static void test_lookup_many_terms(void **state)
 {
     (void)state;
@@ -408,13 +409,24 @@ static void test_lookup_many_terms(void **state)
         if (id > 1)
             assert_true(strcmp(st_vocab_term(v, (int)id - 1), t) < 0);
     }
+    st_svec x;
+    st_svec_init(&x);
+    for (size_t id = 1; id <= st_vocab_size(v); id++) {
+        featurize(v, st_vocab_term(v, (int)id), &x);
+        assert_int_equal(x.n, 1);
+        assert_int_equal(x.index[0], (int)id);
+    }
     char key[32];
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof key, "w%dy", i);
         assert_int_equal(lookup(v, key), 0);
+        featurize(v, key, &x);
+        assert_int_equal(x.n, 0);
     }
-    st_svec x;
-    st_svec_init(&x);
+    /* before the first term, after the last, empty */
+    assert_int_equal(lookup(v, "a"), 0);
+    assert_int_equal(lookup(v, "z"), 0);
+    assert_int_equal(st_vocab_lookup(v, "q1", 0), 0);
     featurize(v, "q3 w17x w5x w17x", &x);
     check_hygiene(&x);
     assert_int_equal(x.n, 3);
@@ -897,7 +909,8 @@ static void test_matches_naive_reference(void **state)
 }
 
 /* One vocabulary shared by several threads, each with its own scratch and vector: every thread
- * gets exactly the single-threaded vectors (the vocabulary is immutable, nothing global). */
+ * gets exactly the single-threaded vectors (the vocabulary is immutable, nothing global), also when
+ * their first calls are the vocabulary's first use, which builds its lookup. */
 typedef struct thread_job {
     const st_vocab *v;
     const st_svec *want; /* per corpus text */
@@ -935,26 +948,29 @@ static void test_threads_share_a_vocabulary(void **state)
     cfg.min_df = 1;
     cfg.char_ngram_min = 2;
     cfg.char_ngram_max = 3;
-    st_vocab *v = build(&cfg, corpus, N);
+    st_vocab *twin = build(&cfg, corpus, N); /* the single-threaded reference */
     st_svec want[N];
     for (size_t i = 0; i < N; i++) {
         st_svec_init(&want[i]);
-        featurize(v, corpus[i], &want[i]);
+        featurize(twin, corpus[i], &want[i]);
         assert_true(want[i].n > 0);
     }
-    pthread_t th[T];
-    thread_job jobs[T];
-    for (int t = 0; t < T; t++) {
-        jobs[t] = (thread_job){v, want, 0};
-        assert_int_equal(pthread_create(&th[t], NULL, featurize_many, &jobs[t]), 0);
-    }
-    for (int t = 0; t < T; t++) {
-        assert_int_equal(pthread_join(th[t], NULL), 0);
-        assert_true(jobs[t].ok);
+    for (int round = 0; round < 2; round++) { /* a fresh vocabulary, then a used one */
+        st_vocab *v = round == 0 ? build(&cfg, corpus, N) : twin;
+        pthread_t th[T];
+        thread_job jobs[T];
+        for (int t = 0; t < T; t++) {
+            jobs[t] = (thread_job){v, want, 0};
+            assert_int_equal(pthread_create(&th[t], NULL, featurize_many, &jobs[t]), 0);
+        }
+        for (int t = 0; t < T; t++) {
+            assert_int_equal(pthread_join(th[t], NULL), 0);
+            assert_true(jobs[t].ok);
+        }
+        st_vocab_free(&v);
     }
     for (size_t i = 0; i < N; i++)
         st_svec_free(&want[i]);
-    st_vocab_free(&v);
 }
 
 /* ---- vocabulary groups ---- */

@@ -2083,47 +2083,6 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
-static st_status read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    st_status rc = ST_OK;
-    if (!buf) {
-        rc = ST_ERR_NOMEM;
-        goto out_close;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = ST_ERR_NOMEM;
-                goto out_close;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f))
-        rc = ST_ERR_IO;
-out_close:
-    fclose(f);
-    if (rc != ST_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return ST_OK;
-}
-
 /* The header's key=value fields, in file order. */
 enum {
     H_TOKENIZER,
@@ -2207,17 +2166,26 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
 
 st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
 {
-    st_status rc;
     char *data;
     size_t dlen;
     *out = NULL;
-    if ((rc = read_file(path, &data, &dlen)) != ST_OK)
-        return st_error_set(err, rc, path, 0, "cannot read the vocabulary");
+    st_status rc = st_read_file(path, &data, &dlen, err);
+    if (rc != ST_OK)
+        return rc;
+    rc = st_vocab_load_buffer(data, dlen, path, out, err);
+    free(data);
+    return rc;
+}
+
+st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, st_vocab **out, st_error *err)
+{
+    st_status rc;
+    *out = NULL;
+    if (!path)
+        path = "vocab.tsv";
     locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (cloc == (locale_t)0) {
-        rc = ST_ERR_NOMEM;
-        goto out_free_data;
-    }
+    if (cloc == (locale_t)0)
+        return st_error_set(err, ST_ERR_NOMEM, path, 0, "cannot create the C locale");
     locale_t old = uselocale(cloc);
     st_vocab *v = vocab_new();
     if (!v) {
@@ -2305,7 +2273,5 @@ out_free_vocab:
 out_restore_locale:
     uselocale(old);
     freelocale(cloc);
-out_free_data:
-    free(data);
     return rc;
 }

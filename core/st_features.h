@@ -95,6 +95,14 @@ st_status st_vocab_save(const st_vocab *v, const char *path);
  * ST_ERR_FORMAT (err names the file and 1-based line), ST_ERR_NOMEM. err may be NULL. */
 st_status st_vocab_load(const char *path, st_vocab **out, st_error *err);
 
+/* st_vocab_load of a vocabulary file's bytes the caller already holds: data[0..len) (only read,
+ * need not be NUL-terminated, not kept: the vocabulary copies what it needs), named path in
+ * errors (NULL: "vocab.tsv"; the file itself is not opened). For callers that read the file
+ * anyway (st_model_load hashes its bytes). Same checks, results and errors as st_vocab_load,
+ * except ST_ERR_IO. Thread-safe. */
+st_status st_vocab_load_buffer(const char *data, size_t len, const char *path, st_vocab **out,
+                               st_error *err);
+
 void st_vocab_free(st_vocab **pv); /* frees *pv (NULL is fine) and sets it to NULL */
 
 size_t st_vocab_size(const st_vocab *v);                              /* number of terms; ids are 1..size */

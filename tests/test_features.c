@@ -601,6 +601,89 @@ static void test_save_load_round_trip(void **state)
 
 /* The tokenizer's punct setting goes through the vocabulary file: written as a last header field
  * only when set (a default file keeps its bytes), read back, and the terms carry the marks. */
+/* st_vocab_load_buffer on a file's bytes (from st_read_file, or an exact copy without a NUL, so
+ * ASan sees any read past the end) gives the vocabulary st_vocab_load gives; errors name the
+ * given path, or "vocab.tsv". */
+static void test_load_from_buffer(void **state)
+{
+    (void)state;
+    enum { N = sizeof corpus / sizeof corpus[0] };
+    st_featurizer_config cfg = st_featurizer_config_default();
+    cfg.min_df = 1;
+    cfg.char_ngram_min = 2;
+    cfg.char_ngram_max = 4;
+    st_vocab *v = build(&cfg, corpus, N);
+    char path[512], empty[512];
+    tmp_path(path, sizeof path, "buf.tsv");
+    tmp_path(empty, sizeof empty, "empty.tsv");
+    assert_int_equal(st_vocab_save(v, path), ST_OK);
+    size_t want_len;
+    char *want = read_all(path, &want_len);
+    char *data = NULL;
+    size_t len = 0;
+    st_error err = {0};
+    assert_int_equal(st_read_file(path, &data, &len, &err), ST_OK);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(data, want, len);
+    assert_int_equal(data[len], '\0');
+    char *exact = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, data, len);
+    st_vocab *w[2] = {NULL, NULL};
+    assert_int_equal(st_vocab_load_buffer(data, len, path, &w[0], &err), ST_OK);
+    assert_int_equal(st_vocab_load_buffer(exact, len, NULL, &w[1], &err), ST_OK);
+    st_svec x, y;
+    st_svec_init(&x);
+    st_svec_init(&y);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(st_vocab_size(w[k]), st_vocab_size(v));
+        assert_memory_equal(st_vocab_config(w[k]), st_vocab_config(v), sizeof(st_featurizer_config));
+        for (size_t id = 1; id <= st_vocab_size(v); id++) {
+            assert_string_equal(st_vocab_term(w[k], (int)id), st_vocab_term(v, (int)id));
+            double a = st_vocab_idf(v, (int)id), b = st_vocab_idf(w[k], (int)id);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        for (size_t i = 0; i < N; i++) {
+            featurize(v, corpus[i], &x);
+            featurize(w[k], corpus[i], &y);
+            assert_int_equal(x.n, y.n);
+            assert_memory_equal(x.index, y.index, x.n * sizeof *x.index);
+            assert_memory_equal(x.value, y.value, x.n * sizeof *x.value);
+        }
+        st_vocab_free(&w[k]);
+    }
+    /* cut inside the last line's id: a format error named by the path given, or vocab.tsv */
+    size_t last = len - 1;
+    while (last > 0 && exact[last - 1] != '\n')
+        last--;
+    assert_int_equal(st_vocab_load_buffer(exact, last + 1, path, &w[0], &err), ST_ERR_FORMAT);
+    assert_null(w[0]);
+    assert_string_equal(err.where, path);
+    assert_int_equal(st_vocab_load_buffer(exact, 10, NULL, &w[0], &err), ST_ERR_FORMAT);
+    assert_string_equal(err.where, "vocab.tsv");
+    /* st_read_file: an empty file, a missing one */
+    FILE *f = fopen(empty, "wb");
+    assert_non_null(f);
+    fclose(f);
+    free(data);
+    data = NULL;
+    assert_int_equal(st_read_file(empty, &data, &len, &err), ST_OK);
+    assert_int_equal(len, 0);
+    assert_int_equal(data[0], '\0');
+    free(data);
+    data = NULL;
+    remove(empty);
+    assert_int_equal(st_read_file(empty, &data, &len, &err), ST_ERR_IO);
+    assert_null(data);
+    assert_string_equal(err.where, empty);
+    st_svec_free(&x);
+    st_svec_free(&y);
+    free(exact);
+    free(want);
+    remove(path);
+    st_vocab_free(&v);
+}
+
 static void test_punct_round_trip(void **state)
 {
     (void)state;
@@ -1207,6 +1290,7 @@ int main(void)
         cmocka_unit_test(test_lookup_many_terms),
         cmocka_unit_test(test_build_errors),
         cmocka_unit_test(test_save_load_round_trip),
+        cmocka_unit_test(test_load_from_buffer),
         cmocka_unit_test(test_punct_round_trip),
         cmocka_unit_test(test_load_rejects_bad_files),
         cmocka_unit_test(test_featurize_no_alloc_when_warm),

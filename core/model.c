@@ -159,6 +159,26 @@ static st_status parse_weights(st_model *m, char *buf, const char *path, st_erro
     char *f[8] = {0};
     char *s = buf;
     while (*s) {
+        if (pending > 0) { /* the common line, id<TAB>weight, read in place; any other to the general path */
+            long id = 0;
+            int nd = 0;
+            const char *q = s;
+            for (; *q >= '0' && *q <= '9' && nd < 10; q++, nd++)
+                id = id * 10 + (*q - '0');
+            if (nd > 0 && nd < 10 && *q == '\t' && id > last_id && id <= n_features) {
+                char *end;
+                double w = st_decimal_parse(q + 1, &end);
+                char *e = end + (*end == '\r');
+                if (end != q + 1 && (*e == '\n' || *e == '\0') && isfinite(w)) {
+                    line++;
+                    m->w[(size_t)(pair - 1) * (m->n_features + 1) + (size_t)id] = w;
+                    last_id = id;
+                    pending--;
+                    s = *e ? e + 1 : e;
+                    continue;
+                }
+            }
+        }
         char *nl = strchr(s, '\n');
         if (nl)
             *nl = '\0';

@@ -2083,6 +2083,20 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
+/* The decimal digits at p (before end, at most 18) when a TAB follows them: their value in *out
+ * and the TAB's address; NULL otherwise. */
+static const char *uint_tab(const char *p, const char *end, size_t *out)
+{
+    const char *s = p;
+    size_t x = 0;
+    for (; p < end && *p >= '0' && *p <= '9' && p - s < 18; p++)
+        x = x * 10 + (size_t)(*p - '0');
+    if (p == s || p >= end || *p != '\t')
+        return NULL;
+    *out = x;
+    return p;
+}
+
 /* The header's key=value fields, in file order. */
 enum {
     H_TOKENIZER,
@@ -2212,37 +2226,58 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
     long line = 1;
     while (p < end) {
         line++;
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *t1 = memchr(p, '\t', (size_t)(e - p));
-        const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(e - t1 - 1)) : NULL;
-        const char *t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) : NULL;
-        size_t fid, df;
-        if (!t3) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "expected id, df, idf and term");
-            goto out_free_vocab;
+        /* the common line in one pass: id and df (digits), idf, then the term up to the line end,
+         * its bytes checked on the way; any other line goes to the field-by-field checks below,
+         * which name its fault */
+        size_t fid = 0, df = 0;
+        const char *t1 = uint_tab(p, end, &fid), *t2 = NULL, *t3 = NULL, *e = end, *term = NULL;
+        double idf = 0.0;
+        int clean = 0;
+        if (t1 && fid == id + 1 && fid <= size && (t2 = uint_tab(t1 + 1, end, &df)) && df >= 1 &&
+            df <= v->n_docs && (t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1)))) {
+            char *dend;
+            idf = st_decimal_parse(t2 + 1, &dend);
+            if (dend == t3 && t3 != t2 + 1 && isfinite(idf) && idf > 0.0) {
+                term = t3 + 1;
+                unsigned bad = 0;
+                for (e = term; e < end && *e != '\n'; e++)
+                    bad |= (unsigned char)*e < 0x20 || *e == 0x7F;
+                clean = !bad;
+            }
         }
-        if (!parse_uint(p, (size_t)(t1 - p), &fid) || fid != id + 1 || fid > size) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "id out of order (expected %zu)", id + 1);
-            goto out_free_vocab;
+        if (!term) { /* not the common line: find the fault */
+            e = memchr(p, '\n', (size_t)(end - p));
+            if (!e)
+                e = end;
+            t1 = memchr(p, '\t', (size_t)(e - p));
+            t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(e - t1 - 1)) : NULL;
+            t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) : NULL;
+            if (!t3) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "expected id, df, idf and term");
+                goto out_free_vocab;
+            }
+            if (!parse_uint(p, (size_t)(t1 - p), &fid) || fid != id + 1 || fid > size) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "id out of order (expected %zu)", id + 1);
+                goto out_free_vocab;
+            }
+            if (!parse_uint(t1 + 1, (size_t)(t2 - t1 - 1), &df) || df < 1 || df > v->n_docs) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "df out of range");
+                goto out_free_vocab;
+            }
+            char *dend;
+            idf = st_decimal_parse(t2 + 1, &dend);
+            if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
+                goto out_free_vocab;
+            }
+            term = t3 + 1;
+            clean = 1;
+            for (const char *c = term; clean && c < e; c++)
+                clean = (unsigned char)*c >= 0x20 && *c != 0x7F;
         }
         id = fid;
-        if (!parse_uint(t1 + 1, (size_t)(t2 - t1 - 1), &df) || df < 1 || df > v->n_docs) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "df out of range");
-            goto out_free_vocab;
-        }
-        char *dend;
-        double idf = st_decimal_parse(t2 + 1, &dend);
-        if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
-            goto out_free_vocab;
-        }
-        const char *term = t3 + 1;
         size_t tl = (size_t)(e - term);
-        int clean = tl > 0 && tl < UINT32_MAX && st_utf8_validate(term, tl, NULL) == ST_OK;
-        for (size_t i = 0; clean && i < tl; i++)
-            clean = (unsigned char)term[i] >= 0x20 && term[i] != 0x7F;
+        clean = clean && tl > 0 && tl < UINT32_MAX && st_utf8_validate(term, tl, NULL) == ST_OK;
         if (!clean) {
             rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad term");
             goto out_free_vocab;

@@ -788,6 +788,35 @@ static void test_load_rejects_bad_files(void **state)
         "char_ngram_min=0\tchar_ngram_max=0\tmin_df=1\tmax_features=0\tsublinear_tf=1\tn_docs=3\t"
         "size=1\tpunct=1\tpunct=1\n1\t1\t1.5\tapple\n",
         ST_ERR_FORMAT, 1); /* punct twice */
+    /* lines the one-pass reader leaves to the field-by-field checks */
+    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", ST_ERR_FORMAT, 3);     /* TAB in term */
+    check_load_error(HDR "1\t1\t1.5\tapple\r\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);     /* CR */
+    check_load_error(HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);        /* 2 TABs */
+    check_load_error(HDR "1\t1\t1.5\tapple\n0000000000000000002\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 3);
+    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2", ST_ERR_FORMAT, 3); /* cut in the idf */
+    check_load_error(HDR "+1\t1\t1.5\tapple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);
+    {
+        const char *cases[][2] = {
+            {HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", "bad term"},
+            {HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", "expected id, df, idf and term"},
+            {HDR "1\t1\t1.5\tapple\n3\t2\t1.2\tbanana\n", "id out of order (expected 2)"},
+            {HDR "1\t0\t1.5\tapple\n2\t2\t1.2\tbanana\n", "df out of range"},
+            {HDR "1\t1\t-1.5\tapple\n2\t2\t1.2\tbanana\n", "bad idf"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            st_error e = {0};
+            st_vocab *w = NULL;
+            assert_int_equal(st_vocab_load_buffer(cases[i][0], strlen(cases[i][0]), NULL, &w, &e), ST_ERR_FORMAT);
+            assert_string_equal(e.message, cases[i][1]);
+        }
+        /* no newline at the end: loads */
+        const char *good = HDR "1\t1\t1.6931471805599454\tapple\n2\t2\t1.2876820724517808\tbanana";
+        st_vocab *w = NULL;
+        assert_int_equal(st_vocab_load_buffer(good, strlen(good), NULL, &w, NULL), ST_OK);
+        assert_string_equal(st_vocab_term(w, 2), "banana");
+        assert_true(st_vocab_idf(w, 2) == 1.2876820724517808);
+        st_vocab_free(&w);
+    }
     check_load_error("id\tdf\tidf\tterm\n", ST_ERR_FORMAT, 1);
     check_load_error("", ST_ERR_FORMAT, 1);
 

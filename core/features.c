@@ -2083,6 +2083,8 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
+#define IDF_SEEN 256 /* the dfs whose last idf text st_vocab_load_buffer keeps */
+
 /* The decimal digits at p (before end, at most 18) when a TAB follows them: their value in *out
  * and the TAB's address; NULL otherwise. */
 static const char *uint_tab(const char *p, const char *end, size_t *out)
@@ -2224,6 +2226,14 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
         goto out_free_vocab;
     size_t at = 0, id = 0;
     long line = 1;
+    /* idf is a function of df in a vocabulary, so most lines repeat the idf text of an earlier
+     * line with the same df: the last text and value seen for each small df, reused on an equal
+     * text instead of parsed again (the same text gives the same double) */
+    struct {
+        const char *text; /* in data; NULL: none yet */
+        size_t len;
+        double idf;
+    } seen[IDF_SEEN] = {{NULL, 0, 0.0}};
     while (p < end) {
         line++;
         /* the common line in one pass: id and df (digits), idf, then the term up to the line end,
@@ -2235,9 +2245,22 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
         int clean = 0;
         if (t1 && fid == id + 1 && fid <= size && (t2 = uint_tab(t1 + 1, end, &df)) && df >= 1 &&
             df <= v->n_docs && (t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1)))) {
-            char *dend;
-            idf = st_decimal_parse(t2 + 1, &dend);
-            if (dend == t3 && t3 != t2 + 1 && isfinite(idf) && idf > 0.0) {
+            size_t il = (size_t)(t3 - t2 - 1);
+            int ok;
+            if (df < IDF_SEEN && seen[df].text && seen[df].len == il && memcmp(seen[df].text, t2 + 1, il) == 0) {
+                idf = seen[df].idf;
+                ok = 1;
+            } else {
+                char *dend;
+                idf = st_decimal_parse(t2 + 1, &dend);
+                ok = dend == t3 && t3 != t2 + 1 && isfinite(idf) && idf > 0.0;
+                if (ok && df < IDF_SEEN) {
+                    seen[df].text = t2 + 1;
+                    seen[df].len = il;
+                    seen[df].idf = idf;
+                }
+            }
+            if (ok) {
                 term = t3 + 1;
                 unsigned bad = 0;
                 for (e = term; e < end && *e != '\n'; e++)

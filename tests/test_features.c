@@ -809,6 +809,22 @@ static void test_load_rejects_bad_files(void **state)
             assert_int_equal(st_vocab_load_buffer(cases[i][0], strlen(cases[i][0]), NULL, &w, &e), ST_ERR_FORMAT);
             assert_string_equal(e.message, cases[i][1]);
         }
+        /* idf texts of one df: each line has its own value (a reused value needs the same text) */
+        const char *same_df = HDR "1\t2\t1.5\tapple\n2\t2\t1.25\tbanana\n";
+        st_vocab *u = NULL;
+        assert_int_equal(st_vocab_load_buffer(same_df, strlen(same_df), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 1) == 1.5);
+        assert_true(st_vocab_idf(u, 2) == 1.25);
+        st_vocab_free(&u);
+        const char *same_text = HDR "1\t2\t1.5\tapple\n2\t2\t1.5\tbanana\n";
+        assert_int_equal(st_vocab_load_buffer(same_text, strlen(same_text), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 2) == 1.5);
+        st_vocab_free(&u);
+        check_load_error(HDR "1\t2\t1.5\tapple\n2\t2\t1.5x\tbanana\n", ST_ERR_FORMAT, 3);
+        const char *other_text = HDR "1\t2\t1.5\tapple\n2\t2\t1.50\tbanana\n";
+        assert_int_equal(st_vocab_load_buffer(other_text, strlen(other_text), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 2) == 1.5);
+        st_vocab_free(&u);
         /* no newline at the end: loads */
         const char *good = HDR "1\t1\t1.6931471805599454\tapple\n2\t2\t1.2876820724517808\tbanana";
         st_vocab *w = NULL;

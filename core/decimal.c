@@ -92,11 +92,6 @@ double st_decimal_parse(const char *s, char **end)
     }
     if (e10 < -MAX_POW10 || e10 > MAX_POW10)
         goto slow;
-    /* long double arithmetic as wide as declared (valgrind, for one, runs x87 code in 64-bit
-     * doubles): checked on each call, as the library keeps no global state */
-    volatile long double one = 1, tiny = LDBL_EPSILON;
-    if (one + tiny == one)
-        goto slow;
     long double r = (long double)m; /* exact: m < 2^64 */
     if (e10 >= 0)
         r *= pow10l_exact[e10];
@@ -110,6 +105,15 @@ double st_decimal_parse(const char *s, char **end)
          * (also where d rounded up to a power of two). No nextafter call. */
         long double o = 2 * r - (long double)d;
         if ((long double)(double)o == o)
+            goto slow;
+    } else {
+        /* r is a double: then d is right if long double arithmetic is as wide as declared, but
+         * where it is not (valgrind, for one, runs x87 code in 64-bit doubles) every r is a double,
+         * and may be twice rounded. Checked here, on each call (the library keeps no global
+         * state), so the common case, r between two doubles, which narrow arithmetic never
+         * gives, does not pay for it. */
+        volatile long double one = 1, tiny = LDBL_EPSILON;
+        if (one + tiny == one)
             goto slow;
     }
     if (end)

@@ -1,5 +1,5 @@
-/* buf_int.h - private helpers shared by features.c and lexicon.c: growing buffers and reading a
- * whole file. Not installed, not part of the library's contract. */
+/* buf_int.h - private helper shared by features.c and lexicon.c: growing buffers (files are read
+ * with st_read_file, st_common.h). Not installed, not part of the library's contract. */
 #ifndef ST_BUF_INT_H
 #define ST_BUF_INT_H
 
@@ -27,49 +27,6 @@ static inline int buf_grow(void *pp, size_t *cap, size_t need, size_t elem)
     memcpy(pp, &q, sizeof q);
     *cap = c;
     return 1;
-}
-
-/* Reads the whole file at path into *data (malloc'd, NUL-terminated; the caller frees it) of *len
- * bytes. Errors: ST_ERR_IO, ST_ERR_NOMEM. */
-static inline st_status buf_read_file(const char *path, char **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ST_ERR_IO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    st_status rc = ST_OK;
-    if (!buf) {
-        rc = ST_ERR_NOMEM;
-        goto out_close;
-    }
-    for (;;) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = ST_ERR_NOMEM;
-                goto out_close;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - 1 - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f))
-        rc = ST_ERR_IO;
-out_close:
-    fclose(f);
-    if (rc != ST_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *data = buf;
-    *len = n;
-    return ST_OK;
 }
 
 #endif

@@ -1,9 +1,14 @@
 /* common.c - status words and error records shared by every module. */
 #include "st_common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *st_strerror(int rc)
 {
@@ -31,5 +36,61 @@ st_status st_error_set(st_error *err, st_status rc, const char *where, long line
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
+    return rc;
+}
+
+st_status st_read_file(const char *path, char **data, size_t *len, st_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return st_error_set(err, ST_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    st_status rc = ST_OK;
+    struct stat st;
+    size_t cap = 1 << 16, n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (uintmax_t)st.st_size < SIZE_MAX / 2)
+        cap = (size_t)st.st_size + 1; /* + 1: the NUL, and the read that sees the end */
+    char *buf = malloc(cap);
+    if (!buf) {
+        rc = st_error_set(err, ST_ERR_NOMEM, path, 0, "out of memory");
+        goto out_close;
+    }
+    for (;;) {
+        if (n == cap) {
+            char *b = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!b) {
+                rc = st_error_set(err, ST_ERR_NOMEM, path, 0, "out of memory");
+                goto out_free;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = st_error_set(err, ST_ERR_IO, path, 0, "read error: %s", strerror(errno));
+            goto out_free;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    if (n == cap) { /* room for the NUL */
+        char *b = realloc(buf, cap + 1);
+        if (!b) {
+            rc = st_error_set(err, ST_ERR_NOMEM, path, 0, "out of memory");
+            goto out_free;
+        }
+        buf = b;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    buf = NULL;
+out_free:
+    free(buf);
+out_close:
+    close(fd);
     return rc;
 }

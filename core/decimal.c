@@ -2,7 +2,7 @@
 #include "st_decimal.h"
 
 #include <float.h>
-#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -20,6 +20,23 @@ static inline int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* Appends the decimal digits at p to *m (wrapping past 2^64: the caller counts the digits) and
+ * returns the first byte after them. Four digits per step while there are four (each test reads
+ * a byte only after the one before it was a digit, so never past the string's NUL): one multiply
+ * on the chain instead of four. */
+static inline const char *digits(const char *p, uint64_t *m)
+{
+    uint64_t x = *m;
+    while (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3])) {
+        x = x * 10000 + (uint64_t)((p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'));
+        p += 4;
+    }
+    for (; is_digit(*p); p++)
+        x = x * 10 + (uint64_t)(*p - '0');
+    *m = x;
+    return p;
+}
+
 double st_decimal_parse(const char *s, char **end)
 {
 #if LDBL_MANT_DIG >= 64
@@ -29,23 +46,28 @@ double st_decimal_parse(const char *s, char **end)
         neg = *p++ == '-';
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
         goto slow; /* hexadecimal */
+    /* m: the digits from the first non-zero one (at most MAX_DIGITS of them, else the slow path;
+     * the ones past that wrap m, which is then not used), four at a time while there are four */
     uint64_t m = 0;
-    int sig = 0, e10 = 0, ndigits = 0;
-    for (; is_digit(*p); p++, ndigits++) {
-        if (sig == MAX_DIGITS)
-            goto slow;
-        m = m * 10 + (uint64_t)(*p - '0');
-        sig += m != 0; /* leading zeros are not significant */
-    }
+    const char *first = p, *lead;
+    while (*p == '0')
+        p++;
+    lead = p;
+    p = digits(p, &m);
+    ptrdiff_t sig = p - lead, ndigits = p - first, e10 = 0;
     if (*p == '.') {
-        for (p++; is_digit(*p); p++, ndigits++) {
-            if (sig == MAX_DIGITS)
-                goto slow;
-            m = m * 10 + (uint64_t)(*p - '0');
-            sig += m != 0;
-            e10--;
-        }
+        const char *frac = ++p;
+        if (sig == 0) /* zeros after the point and before the first non-zero digit */
+            while (*p == '0')
+                p++;
+        lead = p;
+        p = digits(p, &m);
+        sig += p - lead;
+        ndigits += p - frac;
+        e10 = -(p - frac);
     }
+    if (sig > MAX_DIGITS)
+        goto slow;
     if (ndigits == 0)
         goto slow; /* "inf", "nan", "." or no number: strtod's answer */
     if (*p == 'e' || *p == 'E') {
@@ -70,11 +92,6 @@ double st_decimal_parse(const char *s, char **end)
     }
     if (e10 < -MAX_POW10 || e10 > MAX_POW10)
         goto slow;
-    /* long double arithmetic as wide as declared (valgrind, for one, runs x87 code in 64-bit
-     * doubles): checked on each call, as the library keeps no global state */
-    volatile long double one = 1, tiny = LDBL_EPSILON;
-    if (one + tiny == one)
-        goto slow;
     long double r = (long double)m; /* exact: m < 2^64 */
     if (e10 >= 0)
         r *= pow10l_exact[e10];
@@ -82,9 +99,21 @@ double st_decimal_parse(const char *s, char **end)
         r /= pow10l_exact[-e10];
     double d = (double)r;
     if ((long double)d != r) {
-        /* the midpoint between d and its neighbour on r's side is exact in a long double */
-        double other = nextafter(d, r > (long double)d ? HUGE_VAL : -HUGE_VAL);
-        if (((long double)d + (long double)other) / 2 == r)
+        /* r is a midpoint iff o = 2r - d is d's neighbour, a double: r and d are multiples of r's
+         * last place (r is normal: 1e-27 <= |r| < 2^64 * 1e27) and |r - d| <= half d's last place,
+         * so o is exact, and lies strictly between d and its neighbour unless r is their midpoint
+         * (also where d rounded up to a power of two). No nextafter call. */
+        long double o = 2 * r - (long double)d;
+        if ((long double)(double)o == o)
+            goto slow;
+    } else {
+        /* r is a double: then d is right if long double arithmetic is as wide as declared, but
+         * where it is not (valgrind, for one, runs x87 code in 64-bit doubles) every r is a double,
+         * and may be twice rounded. Checked here, on each call (the library keeps no global
+         * state), so the common case, r between two doubles, which narrow arithmetic never
+         * gives, does not pay for it. */
+        volatile long double one = 1, tiny = LDBL_EPSILON;
+        if (one + tiny == one)
             goto slow;
     }
     if (end)

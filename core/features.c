@@ -14,7 +14,8 @@
  *     (see struct counter), without a branch, so a text's distinct ids come out in first-occurrence
  *     order without sorting; st_featurize sorts only the distinct ids (quicksort under 64, LSD
  *     radix above). With character n-grams the vocabulary caches the n-gram ids of each word
- *     unigram term, so a known token costs one lookup instead of one per n-gram.
+ *     unigram term (built on its first single-vocabulary use), so a known token costs one lookup
+ *     instead of one per n-gram.
  *   - A vocabulary group (st_vocab_group) looks every occurrence up once for several
  *     vocabularies and caches the n-gram ids of every word any of them knows (see below).
  *   No allocation once the scratch buffers have grown to the text's size. */
@@ -26,6 +27,8 @@
 #include <assert.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +318,8 @@ static int config_valid(const st_featurizer_config *c)
 
 /* ---- the vocabulary ---- */
 
+#define PREFETCH_AHEAD 8 /* term occurrences (or terms) between a slot's prefetch and its probe */
+
 typedef struct vslot {
     uint64_t key; /* the term's key (see term_key); 0: empty */
     uint32_t id;
@@ -330,6 +335,10 @@ struct st_vocab {
     uint32_t *len;
     uint32_t *df;
     double *idf;
+    /* The lookup of single-vocabulary featurizing (count_terms), built on its first use
+     * (vocab_lookup_ready), not at build or load: a vocabulary featurized only through a group,
+     * which has its own table and cache, never needs it. ready is set (release) once it is
+     * built; lock serialises the building. */
     vslot *slots;
     size_t mask; /* slot count - 1 (a power of two minus one) */
     /* With character n-grams: the known character n-gram ids of every word unigram term (after
@@ -338,6 +347,8 @@ struct st_vocab {
     uint32_t *cg_off;
     uint32_t *cg_ids;
     st_lexicon *lex; /* owned; NULL without a lexicon */
+    atomic_int ready;
+    pthread_mutex_t lock;
 };
 
 /* One term occurrence made by gen_terms: its key and where its bytes are. A word n-gram is tokens
@@ -349,22 +360,6 @@ typedef struct tref {
     uint32_t n;
 } tref;
 #define REF_CHAR 0x80000000u
-
-/* Id of the term string term[0..n) whose key is key, or 0. */
-static int vocab_find_str(const st_vocab *v, const char *term, size_t n, uint64_t key)
-{
-    size_t i = (size_t)key_mix(key) & v->mask;
-    for (;;) {
-        const vslot *sl = &v->slots[i];
-        if (sl->key == key) {
-            if (!(key & KEY_HASHED) || (v->len[sl->id] == n && memcmp(v->pool + sl->off, term, n) == 0))
-                return (int)sl->id;
-        } else if (sl->key == 0) {
-            return 0;
-        }
-        i = (i + 1) & v->mask;
-    }
-}
 
 /* True when the term term[0..tl) is the term of r (whose key matched). */
 static int term_matches(const char *term, size_t tl, const st_tokens *t, const char *pad, const tref *r)
@@ -411,6 +406,20 @@ vocab_find_ref(const st_vocab *v, const st_tokens *t, const char *pad, const tre
     }
 }
 
+/* A new empty vocabulary (st_vocab_free frees it), or NULL when out of memory. */
+static st_vocab *vocab_new(void)
+{
+    st_vocab *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    if (pthread_mutex_init(&v->lock, NULL) != 0) {
+        free(v);
+        return NULL;
+    }
+    atomic_init(&v->ready, 0);
+    return v;
+}
+
 /* Allocates the per-id arrays for size terms and a pool of pool_bytes. */
 static st_status vocab_alloc(st_vocab *v, size_t size, size_t pool_bytes)
 {
@@ -429,11 +438,17 @@ static st_status vocab_alloc(st_vocab *v, size_t size, size_t pool_bytes)
     return ST_OK;
 }
 
-/* Builds the lookup table once pool/off/len hold every term. */
-static st_status vocab_index(st_vocab *v)
+/* ST_ERR_TOO_LARGE when v's terms overflow the 32-bit offsets and ids of the lookup tables. */
+static st_status vocab_check_size(const st_vocab *v)
 {
     if (v->size >= UINT32_MAX / 2 || v->off[v->size] + v->len[v->size] >= UINT32_MAX)
         return ST_ERR_TOO_LARGE;
+    return ST_OK;
+}
+
+/* Builds the lookup table once pool/off/len hold every term (see vocab_lookup_ready). */
+static st_status vocab_index(st_vocab *v)
+{
     size_t cap = 16;
     while (cap < 2 * v->size)
         cap *= 2;
@@ -467,6 +482,7 @@ void st_vocab_free(st_vocab **pv)
     free(v->cg_off);
     free(v->cg_ids);
     st_lexicon_free(&v->lex);
+    pthread_mutex_destroy(&v->lock);
     free(v);
     *pv = NULL;
 }
@@ -514,15 +530,23 @@ int st_vocab_df(const st_vocab *v, int id)
 
 int st_vocab_lookup(const st_vocab *v, const char *term, size_t len)
 {
-    if (len == 0)
-        return 0;
-    return vocab_find_str(v, term, len, term_key(term, len));
+    size_t lo = 1, hi = v->size + 1; /* ids are in the byte order of their terms */
+    while (len > 0 && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = term_cmp(v->pool + v->off[mid], v->len[mid], term, len);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 /* ---- scratch and the term generator ---- */
 
-#define TF_TABLE 64      /* 1 + ln(tf) for tf < TF_TABLE, computed once per scratch */
-#define PREFETCH_AHEAD 8 /* term occurrences between a slot's prefetch and its probe */
+#define TF_TABLE 64 /* 1 + ln(tf) for tf < TF_TABLE, computed once per scratch */
 
 /* The term counts of one text in one vocabulary: the distinct ids in first-occurrence order
  * (uid), their counts (cnt, same order) and tf weights (utf). A term occurrence costs a test and
@@ -833,6 +857,31 @@ static size_t ref_bytes(const tref *r, const st_tokens *t, st_featurize_scratch 
 
 static st_status vocab_char_cache(st_vocab *v);
 
+/* Makes sure v's single-vocabulary lookup (slots, and the character n-gram cache) is built,
+ * building it on this first use: one thread builds it under v->lock while the others wait, and
+ * every thread then reads it without a lock (the release store of v->ready publishes it).
+ * Errors: ST_ERR_NOMEM (nothing kept: the next call tries again). */
+static st_status vocab_lookup_ready(const st_vocab *cv)
+{
+    st_vocab *v = (st_vocab *)cv; /* the lookup is the one part of a vocabulary made after load */
+    if (atomic_load_explicit(&v->ready, memory_order_acquire))
+        return ST_OK;
+    st_status rc = ST_OK;
+    pthread_mutex_lock(&v->lock);
+    if (!atomic_load_explicit(&v->ready, memory_order_relaxed)) {
+        if ((rc = vocab_index(v)) == ST_OK)
+            rc = vocab_char_cache(v);
+        if (rc == ST_OK) {
+            atomic_store_explicit(&v->ready, 1, memory_order_release);
+        } else {
+            free(v->slots);
+            v->slots = NULL;
+        }
+    }
+    pthread_mutex_unlock(&v->lock);
+    return rc;
+}
+
 /* ---- building ---- */
 
 typedef struct bslot {
@@ -1024,7 +1073,7 @@ st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexic
     size_t pool_bytes = 0;
     for (size_t i = 0; i < nc; i++)
         pool_bytes += c[i].len + 1;
-    st_vocab *v = calloc(1, sizeof *v);
+    st_vocab *v = vocab_new();
     if (!v) {
         rc = ST_ERR_NOMEM;
         goto out_free_cand;
@@ -1044,7 +1093,7 @@ st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexic
         v->idf[id] = log((1.0 + (double)n_docs) / (1.0 + (double)c[i].df)) + 1.0;
         at += c[i].len + 1;
     }
-    if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
+    if ((rc = vocab_check_size(v)) != ST_OK)
         goto out_free_vocab;
     *out = v;
     v = NULL;
@@ -1286,11 +1335,13 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
     const st_featurizer_config *cfg = &v->cfg;
     size_t nr = 0, nt = toks->n;
     *nu = 0;
+    st_status rc = vocab_lookup_ready(v);
+    if (rc != ST_OK)
+        return rc;
     size_t bound = max_terms(cfg, toks);
     if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs))
         return ST_ERR_NOMEM;
-    st_status rc = gen_word_refs(cfg, toks, s, &nr);
-    if (rc != ST_OK)
+    if ((rc = gen_word_refs(cfg, toks, s, &nr)) != ST_OK)
         return rc;
     size_t ubound = bound < v->size ? bound : v->size;
     int chars = cfg->char_ngram_max > 0 && nt > 0;
@@ -1334,7 +1385,8 @@ static st_status count_terms(const st_vocab *v, const st_tokens *toks, st_featur
 }
 
 /* Builds v->cg_off / v->cg_ids (see struct st_vocab) for a vocabulary with character n-grams, once
- * its table is built: each word unigram term's n-grams generated as gen_terms does for a token. */
+ * its table is built: each word unigram term's n-grams generated as gen_terms does for a token.
+ * Called by vocab_lookup_ready only. */
 static st_status vocab_char_cache(st_vocab *v)
 {
     st_status rc;
@@ -1500,8 +1552,8 @@ static size_t group_slot(const st_vocab_group *g, uint64_t key, const char *p, s
     }
 }
 
-/* Entry of the string p[0..n) whose key is key, added when missing (the table and the arrays have
- * room for it: see st_vocab_group_new). */
+/* Entry of the string p[0..n) whose key is key, added with an empty record when missing (the
+ * table and the arrays have room for it: see st_vocab_group_new). */
 static uint32_t group_add(st_vocab_group *g, uint64_t key, const char *p, size_t n)
 {
     gslot *sl = &g->slots[group_slot(g, key, p, n)];
@@ -1513,48 +1565,104 @@ static uint32_t group_add(st_vocab_group *g, uint64_t key, const char *p, size_t
     sl->u = u;
     g->bytes[u] = p;
     g->blen[u] = (uint32_t)n;
+    memset(g->rec + (size_t)u * (g->n + 1), 0, (g->n + 1) * sizeof *g->rec);
     return u;
 }
 
-/* Allocates the table for at most max_entries entries (load <= 1/2) and the entry arrays. */
-static st_status group_alloc(st_vocab_group *g, size_t max_entries)
+/* Allocates the entry arrays for at most max_entries entries (written as entries are made, so
+ * malloc: pages never reached are never touched) and sets entry 0's record to zeros. */
+static st_status group_alloc_entries(st_vocab_group *g, size_t max_entries)
+{
+    g->ucap = max_entries;
+    g->rec = malloc((max_entries + 1) * (g->n + 1) * sizeof *g->rec);
+    g->bytes = malloc((max_entries + 1) * sizeof *g->bytes);
+    g->blen = malloc((max_entries + 1) * sizeof *g->blen);
+    if (!g->rec || !g->bytes || !g->blen)
+        return ST_ERR_NOMEM;
+    memset(g->rec, 0, (g->n + 1) * sizeof *g->rec);
+    g->bytes[0] = NULL;
+    g->blen[0] = 0;
+    return ST_OK;
+}
+
+/* 1 when term p[0..n) is a word unigram (no ' ', not a character n-gram). */
+static int is_word_unigram(const char *p, size_t n)
+{
+    return !memchr(p, ' ', n) && !(n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0);
+}
+
+/* Makes entries 1..g->nu the union of the vocabularies' terms, in byte order, with their records
+ * (each vocabulary's ids follow the byte order of its terms, so the union is a merge: no hashing)
+ * and returns the number of them that are word unigrams with a "NOT_" prefix (each may add one
+ * word entry). The entry arrays have room for every term of every vocabulary. */
+static size_t group_merge(st_vocab_group *g)
+{
+    size_t N = g->n, R = N + 1, at[ST_VOCAB_GROUP_MAX], n_not = 0;
+    for (size_t k = 0; k < N; k++)
+        at[k] = 1;
+    for (;;) {
+        size_t best = N;
+        unsigned same = 0; /* the vocabularies whose next term is the smallest */
+        const char *bt = NULL;
+        size_t bl = 0;
+        for (size_t k = 0; k < N; k++) {
+            const st_vocab *v = g->v[k];
+            if (at[k] > v->size)
+                continue;
+            const char *t = v->pool + v->off[at[k]];
+            int c = best == N ? -1 : term_cmp(t, v->len[at[k]], bt, bl);
+            if (c < 0) {
+                best = k;
+                same = 1u << k;
+                bt = t;
+                bl = v->len[at[k]];
+            } else if (c == 0) {
+                same |= 1u << k;
+            }
+        }
+        if (best == N)
+            break;
+        assert(g->nu < g->ucap);
+        uint32_t u = (uint32_t)++g->nu, *rec = g->rec + (size_t)u * R;
+        for (size_t k = 0; k < N; k++)
+            rec[k] = same >> k & 1 ? (uint32_t)at[k]++ : 0;
+        rec[N] = 0;
+        g->bytes[u] = bt;
+        g->blen[u] = (uint32_t)bl;
+        size_t wl = bl;
+        n_not += char_word(bt, &wl) != bt && is_word_unigram(bt, bl);
+    }
+    return n_not;
+}
+
+/* Allocates the table for at most max_entries entries (load <= 1/2) and puts term entries
+ * 1..g->nu in it (their terms are distinct, so no bytes are compared). */
+static st_status group_table(st_vocab_group *g, size_t max_entries)
 {
     size_t cap = 16;
     while (cap < 2 * max_entries)
         cap *= 2;
-    g->slots = calloc(cap, sizeof *g->slots);
+    if (!(g->slots = calloc(cap, sizeof *g->slots)))
+        return ST_ERR_NOMEM;
     g->mask = cap - 1;
-    g->ucap = max_entries;
-    g->rec = calloc((max_entries + 1) * (g->n + 1), sizeof *g->rec);
-    g->bytes = calloc(max_entries + 1, sizeof *g->bytes);
-    g->blen = calloc(max_entries + 1, sizeof *g->blen);
-    if (!g->slots || !g->rec || !g->bytes || !g->blen)
-        return ST_ERR_NOMEM;
-    return ST_OK;
-}
-
-/* Rebuilds the table at the smallest size that keeps load <= 1/2 for the entries there are. */
-static st_status group_shrink(st_vocab_group *g)
-{
-    size_t cap = 16;
-    while (cap < 2 * g->nu)
-        cap *= 2;
-    if (cap == g->mask + 1)
-        return ST_OK;
-    gslot *ns = calloc(cap, sizeof *ns);
-    if (!ns)
-        return ST_ERR_NOMEM;
-    for (size_t i = 0; i <= g->mask; i++) {
-        if (g->slots[i].key == 0)
-            continue;
-        size_t j = (size_t)key_mix(g->slots[i].key) & (cap - 1);
-        while (ns[j].key != 0)
-            j = (j + 1) & (cap - 1);
-        ns[j] = g->slots[i];
+    uint64_t ahead[PREFETCH_AHEAD]; /* the keys of entries u .. u + PREFETCH_AHEAD - 1 */
+    for (size_t u = 1; u < 1 + PREFETCH_AHEAD && u <= g->nu; u++)
+        ahead[u % PREFETCH_AHEAD] = term_key(g->bytes[u], g->blen[u]);
+    for (size_t u = 1; u <= g->nu; u++) {
+        uint64_t key = ahead[u % PREFETCH_AHEAD];
+        size_t next = u + PREFETCH_AHEAD;
+        if (next <= g->nu) {
+            ahead[next % PREFETCH_AHEAD] = term_key(g->bytes[next], g->blen[next]);
+#if defined(__GNUC__)
+            __builtin_prefetch(&g->slots[(size_t)key_mix(ahead[next % PREFETCH_AHEAD]) & g->mask], 1);
+#endif
+        }
+        size_t i = (size_t)key_mix(key) & g->mask;
+        while (g->slots[i].key != 0)
+            i = (i + 1) & g->mask;
+        g->slots[i].key = key;
+        g->slots[i].u = (uint32_t)u;
     }
-    free(g->slots);
-    g->slots = ns;
-    g->mask = cap - 1;
     return ST_OK;
 }
 
@@ -1597,11 +1705,8 @@ static st_status group_char_table(st_vocab_group *g)
     return ST_OK;
 }
 
-/* 1 when term p[0..n) is a word unigram (no ' ', not a character n-gram). */
-static int is_word_unigram(const char *p, size_t n)
-{
-    return !memchr(p, ' ', n) && !(n >= CHAR_PREFIX_LEN && memcmp(p, CHAR_PREFIX, CHAR_PREFIX_LEN) == 0);
-}
+static void group_find_refs(const st_vocab_group *g, const st_tokens *toks, const char *pad, const tref *refs,
+                            size_t from, size_t to, uint32_t *gu);
 
 /* Builds the cache block of every entry marked for one (its record's last field set to 1). */
 static st_status group_char_cache(st_vocab_group *g)
@@ -1618,6 +1723,7 @@ static st_status group_char_cache(st_vocab_group *g)
         size_t wl = g->blen[u], k = 0;
         if (!buf_grow(&s->pad, &s->pad_cap, wl + 10, 1) ||
             !buf_grow(&s->refs, &s->refs_cap, sizes * (wl + 2), sizeof *s->refs) ||
+            !buf_grow(&s->gu, &s->gu_cap, sizes * (wl + 2), sizeof *s->gu) ||
             !buf_grow(&g->cgb, &cap, len + N + N * sizes * (wl + 2), sizeof *g->cgb)) {
             rc = ST_ERR_NOMEM;
             goto out_free;
@@ -1628,11 +1734,12 @@ static st_status group_char_cache(st_vocab_group *g)
         memset(s->pad + wl + 2, 0, 8);
         if ((rc = char_ngram_refs(&g->cfg, s, 0, wl + 2, s->refs, &k)) != ST_OK)
             goto out_free;
+        group_find_refs(g, NULL, s->pad, s->refs, 0, k, s->gu); /* each n-gram's entry, once */
         uint32_t *blk = g->cgb + len, *d = blk + N;
         for (size_t m = 0; m < N; m++) {
             blk[m] = 0;
             for (size_t r = 0; r < k; r++) {
-                uint32_t e = group_find_ref(g, NULL, s->pad, &s->refs[r]);
+                uint32_t e = s->gu[r];
                 if (e && g->rec[e * R + m]) {
                     *d++ = g->rec[e * R + m];
                     blk[m]++;
@@ -1675,15 +1782,12 @@ st_status st_vocab_group_new(const st_vocab *const *v, size_t n, st_vocab_group 
         g->v[k] = v[k];
     size_t R = n + 1;
     int chars = g->cfg.char_ngram_max > 0;
-    /* every term, plus at most one word per term */
-    if ((rc = group_alloc(g, chars ? 2 * total : total)) != ST_OK)
+    /* every term, plus at most one word per "NOT_" word unigram */
+    if ((rc = group_alloc_entries(g, chars ? 2 * total : total)) != ST_OK)
         goto out_free;
-    for (size_t k = 0; k < n; k++)
-        for (size_t id = 1; id <= v[k]->size; id++) {
-            const char *term = v[k]->pool + v[k]->off[id];
-            size_t tl = v[k]->len[id];
-            g->rec[group_add(g, term_key(term, tl), term, tl) * R + k] = (uint32_t)id;
-        }
+    size_t n_not = group_merge(g);
+    if ((rc = group_table(g, chars ? g->nu + n_not : g->nu)) != ST_OK)
+        goto out_free;
     if (chars) { /* mark the words to cache: every word unigram's, without "NOT_" */
         size_t terms = g->nu;
         for (size_t u = 1; u <= terms; u++) {
@@ -1695,7 +1799,7 @@ st_status st_vocab_group_new(const st_vocab *const *v, size_t n, st_vocab_group 
             g->rec[e * R + n] = 1;
         }
     }
-    if ((rc = group_shrink(g)) != ST_OK || (rc = group_char_table(g)) != ST_OK)
+    if ((rc = group_char_table(g)) != ST_OK)
         goto out_free;
     if (chars && (rc = group_char_cache(g)) != ST_OK)
         goto out_free;
@@ -2007,6 +2111,21 @@ static int parse_uint(const char *s, size_t n, size_t *out)
     return 1;
 }
 
+#define IDF_SEEN 256 /* the dfs whose last idf text st_vocab_load_buffer keeps */
+
+/* The decimal digits at p (before end, at most 18) when a TAB follows them: their value in *out
+ * and the TAB's address; NULL otherwise. */
+static const char *uint_tab(const char *p, const char *end, size_t *out)
+{
+    const char *s = p;
+    size_t x = 0;
+    for (; p < end && *p >= '0' && *p <= '9' && p - s < 18; p++)
+        x = x * 10 + (size_t)(*p - '0');
+    if (p == s || p >= end || *p != '\t')
+        return NULL;
+    *out = x;
+    return p;
+}
 
 /* The header's key=value fields, in file order. */
 enum {
@@ -2094,19 +2213,28 @@ static st_status parse_header(const char *line, size_t n, st_featurizer_config *
 
 st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
 {
-    st_status rc;
     char *data;
     size_t dlen;
     *out = NULL;
-    if ((rc = buf_read_file(path, &data, &dlen)) != ST_OK)
-        return st_error_set(err, rc, path, 0, "cannot read the vocabulary");
+    st_status rc = st_read_file(path, &data, &dlen, err);
+    if (rc != ST_OK)
+        return rc;
+    rc = st_vocab_load_buffer(data, dlen, path, out, err);
+    free(data);
+    return rc;
+}
+
+st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, st_vocab **out, st_error *err)
+{
+    st_status rc;
+    *out = NULL;
+    if (!path)
+        path = "vocab.tsv";
     locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (cloc == (locale_t)0) {
-        rc = ST_ERR_NOMEM;
-        goto out_free_data;
-    }
+    if (cloc == (locale_t)0)
+        return st_error_set(err, ST_ERR_NOMEM, path, 0, "cannot create the C locale");
     locale_t old = uselocale(cloc);
-    st_vocab *v = calloc(1, sizeof *v);
+    st_vocab *v = vocab_new();
     if (!v) {
         rc = ST_ERR_NOMEM;
         goto out_restore_locale;
@@ -2129,39 +2257,81 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
         goto out_free_vocab;
     size_t at = 0, id = 0;
     long line = 1;
+    /* idf is a function of df in a vocabulary, so most lines repeat the idf text of an earlier
+     * line with the same df: the last text and value seen for each small df, reused on an equal
+     * text instead of parsed again (the same text gives the same double) */
+    struct {
+        const char *text; /* in data; NULL: none yet */
+        size_t len;
+        double idf;
+    } seen[IDF_SEEN] = {{NULL, 0, 0.0}};
     while (p < end && (lexicon == 0 || id < size)) {
         line++;
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *t1 = memchr(p, '\t', (size_t)(e - p));
-        const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(e - t1 - 1)) : NULL;
-        const char *t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) : NULL;
-        size_t fid, df;
-        if (!t3) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "expected id, df, idf and term");
-            goto out_free_vocab;
+        /* the common line in one pass: id and df (digits), idf, then the term up to the line end,
+         * its bytes checked on the way; any other line goes to the field-by-field checks below,
+         * which name its fault */
+        size_t fid = 0, df = 0;
+        const char *t1 = uint_tab(p, end, &fid), *t2 = NULL, *t3 = NULL, *e = end, *term = NULL;
+        double idf = 0.0;
+        int clean = 0;
+        if (t1 && fid == id + 1 && fid <= size && (t2 = uint_tab(t1 + 1, end, &df)) && df >= 1 &&
+            df <= v->n_docs && (t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1)))) {
+            size_t il = (size_t)(t3 - t2 - 1);
+            int ok;
+            if (df < IDF_SEEN && seen[df].text && seen[df].len == il && memcmp(seen[df].text, t2 + 1, il) == 0) {
+                idf = seen[df].idf;
+                ok = 1;
+            } else {
+                char *dend;
+                idf = st_decimal_parse(t2 + 1, &dend);
+                ok = dend == t3 && t3 != t2 + 1 && isfinite(idf) && idf > 0.0;
+                if (ok && df < IDF_SEEN) {
+                    seen[df].text = t2 + 1;
+                    seen[df].len = il;
+                    seen[df].idf = idf;
+                }
+            }
+            if (ok) {
+                term = t3 + 1;
+                unsigned bad = 0;
+                for (e = term; e < end && *e != '\n'; e++)
+                    bad |= (unsigned char)*e < 0x20 || *e == 0x7F;
+                clean = !bad;
+            }
         }
-        if (!parse_uint(p, (size_t)(t1 - p), &fid) || fid != id + 1 || fid > size) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "id out of order (expected %zu)", id + 1);
-            goto out_free_vocab;
+        if (!term) { /* not the common line: find the fault */
+            e = memchr(p, '\n', (size_t)(end - p));
+            if (!e)
+                e = end;
+            t1 = memchr(p, '\t', (size_t)(e - p));
+            t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(e - t1 - 1)) : NULL;
+            t3 = t2 ? memchr(t2 + 1, '\t', (size_t)(e - t2 - 1)) : NULL;
+            if (!t3) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "expected id, df, idf and term");
+                goto out_free_vocab;
+            }
+            if (!parse_uint(p, (size_t)(t1 - p), &fid) || fid != id + 1 || fid > size) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "id out of order (expected %zu)", id + 1);
+                goto out_free_vocab;
+            }
+            if (!parse_uint(t1 + 1, (size_t)(t2 - t1 - 1), &df) || df < 1 || df > v->n_docs) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "df out of range");
+                goto out_free_vocab;
+            }
+            char *dend;
+            idf = st_decimal_parse(t2 + 1, &dend);
+            if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
+                rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
+                goto out_free_vocab;
+            }
+            term = t3 + 1;
+            clean = 1;
+            for (const char *c = term; clean && c < e; c++)
+                clean = (unsigned char)*c >= 0x20 && *c != 0x7F;
         }
         id = fid;
-        if (!parse_uint(t1 + 1, (size_t)(t2 - t1 - 1), &df) || df < 1 || df > v->n_docs) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "df out of range");
-            goto out_free_vocab;
-        }
-        char *dend;
-        double idf = st_decimal_parse(t2 + 1, &dend);
-        if (dend != t3 || t3 == t2 + 1 || !isfinite(idf) || idf <= 0.0) {
-            rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad idf");
-            goto out_free_vocab;
-        }
-        const char *term = t3 + 1;
         size_t tl = (size_t)(e - term);
-        int clean = tl > 0 && tl < UINT32_MAX && st_utf8_validate(term, tl, NULL) == ST_OK;
-        for (size_t i = 0; clean && i < tl; i++)
-            clean = (unsigned char)term[i] >= 0x20 && term[i] != 0x7F;
+        clean = clean && tl > 0 && tl < UINT32_MAX && st_utf8_validate(term, tl, NULL) == ST_OK;
         if (!clean) {
             rc = st_error_set(err, ST_ERR_FORMAT, path, line, "bad term");
             goto out_free_vocab;
@@ -2193,7 +2363,7 @@ st_status st_vocab_load(const char *path, st_vocab **out, st_error *err)
             goto out_free_vocab;
         }
     }
-    if ((rc = vocab_index(v)) != ST_OK || (rc = vocab_char_cache(v)) != ST_OK)
+    if ((rc = vocab_check_size(v)) != ST_OK)
         goto out_free_vocab;
     *out = v;
     v = NULL;
@@ -2202,7 +2372,5 @@ out_free_vocab:
 out_restore_locale:
     uselocale(old);
     freelocale(cloc);
-out_free_data:
-    free(data);
     return rc;
 }

@@ -165,8 +165,8 @@ st_status st_lexicon_load(const char *path, const st_tokenizer_config *tok, st_l
     char *data = NULL;
     size_t dlen = 0;
     *out = NULL;
-    if ((rc = buf_read_file(path, &data, &dlen)) != ST_OK)
-        return st_error_set(err, rc, path, 0, "cannot read the lexicon");
+    if ((rc = st_read_file(path, &data, &dlen, err)) != ST_OK)
+        return rc;
     st_tokens toks;
     st_tokens_init(&toks);
     st_lexicon *lex = calloc(1, sizeof *lex);

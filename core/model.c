@@ -109,49 +109,6 @@ static char *path_join(const char *dir, const char *name)
     return p;
 }
 
-/* Reads a whole file into a NUL-terminated buffer (*out owned by the caller). */
-static st_status slurp(const char *path, char **out, size_t *out_len, st_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return st_error_set(err, ST_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
-    st_status rc = ST_OK;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        rc = st_error_set(err, ST_ERR_NOMEM, path, 0, "out of memory");
-        goto out_close;
-    }
-    for (;;) {
-        if (len == cap) {
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) {
-                rc = st_error_set(err, ST_ERR_NOMEM, path, 0, "out of memory");
-                goto out_free;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        rc = st_error_set(err, ST_ERR_IO, path, 0, "read error");
-        goto out_free;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-out_free:
-    free(buf);
-out_close:
-    fclose(f);
-    return rc;
-}
-
 /* Splits line (modified in place) at TABs into at most max fields; returns the count. */
 static int split_tabs(char *line, char **field, int max)
 {
@@ -202,6 +159,26 @@ static st_status parse_weights(st_model *m, char *buf, const char *path, st_erro
     char *f[8] = {0};
     char *s = buf;
     while (*s) {
+        if (pending > 0) { /* the common line, id<TAB>weight, read in place; any other to the general path */
+            long id = 0;
+            int nd = 0;
+            const char *q = s;
+            for (; *q >= '0' && *q <= '9' && nd < 10; q++, nd++)
+                id = id * 10 + (*q - '0');
+            if (nd > 0 && nd < 10 && *q == '\t' && id > last_id && id <= n_features) {
+                char *end;
+                double w = st_decimal_parse(q + 1, &end);
+                char *e = end + (*end == '\r');
+                if (end != q + 1 && (*e == '\n' || *e == '\0') && isfinite(w)) {
+                    line++;
+                    m->w[(size_t)(pair - 1) * (m->n_features + 1) + (size_t)id] = w;
+                    last_id = id;
+                    pending--;
+                    s = *e ? e + 1 : e;
+                    continue;
+                }
+            }
+        }
         char *nl = strchr(s, '\n');
         if (nl)
             *nl = '\0';
@@ -396,8 +373,9 @@ st_status st_model_load(const char *dir, st_model **out, st_error *err)
         rc = st_error_set(err, ST_ERR_MODEL, p_svm, 0, "missing (the model folder is incomplete)");
         goto out_free;
     }
-    if ((rc = slurp(p_w, &wbuf, &wlen, err)) != ST_OK || (rc = slurp(p_v, &vbuf, &vlen, err)) != ST_OK ||
-        (rc = slurp(p_m, &m->meta_json, &mlen, err)) != ST_OK)
+    if ((rc = st_read_file(p_w, &wbuf, &wlen, err)) != ST_OK ||
+        (rc = st_read_file(p_v, &vbuf, &vlen, err)) != ST_OK ||
+        (rc = st_read_file(p_m, &m->meta_json, &mlen, err)) != ST_OK)
         goto out_free;
     if ((rc = content_version(wbuf, wlen, vbuf, vlen, m->version)) != ST_OK) {
         st_error_set(err, rc, dir, 0, "cannot hash the model files");
@@ -412,7 +390,7 @@ st_status st_model_load(const char *dir, st_model **out, st_error *err)
     uselocale(old);
     if (rc != ST_OK)
         goto out_free;
-    if ((rc = st_vocab_load(p_v, &m->vocab, err)) != ST_OK)
+    if ((rc = st_vocab_load_buffer(vbuf, vlen, p_v, &m->vocab, err)) != ST_OK)
         goto out_free;
     if (st_vocab_size(m->vocab) != m->n_features) {
         rc = st_error_set(err, ST_ERR_MODEL, p_v, 0,

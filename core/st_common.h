@@ -43,4 +43,12 @@ st_status st_error_set(st_error *err, st_status rc, const char *where, long line
 #endif
     ;
 
+/* Reads the whole file at path into a new buffer: *data (malloc'd, owned by the caller: free())
+ * holds its *len bytes followed by a NUL at (*data)[*len] (the file may itself hold NULs). The
+ * buffer is sized by fstat(2), so a regular file is read with one allocation and no copy beyond
+ * read(2)'s; a file that grows while being read (or a pipe) grows the buffer. Errors: ST_ERR_IO
+ * (err names path and says why, from errno), ST_ERR_NOMEM; *data and *len are unchanged on
+ * error. err may be NULL. Thread-safe. */
+st_status st_read_file(const char *path, char **data, size_t *len, st_error *err);
+
 #endif

@@ -64,7 +64,11 @@ struct svm_node; /* libsvm's {int index; double value;} */
 st_status st_svec_to_libsvm(const st_svec *v, struct svm_node **nodes, size_t *cap);
 
 /* The vocabulary: term <-> id, document frequency and idf, plus the featurizer config it was built
- * with. Immutable after build/load, so one vocabulary may be shared by any number of threads. */
+ * with. Immutable after build/load, so one vocabulary may be shared by any number of threads. The
+ * lookup table of single-vocabulary featurizing (about 16 bytes per slot, twice the terms rounded
+ * up to a power of two, plus the character n-gram ids of every word unigram term) is built by the
+ * first st_featurize* call on it, under a lock inside the vocabulary (thread-safe), not at build
+ * or load: vocabularies featurized only through a group (st_vocab_group) never build it. */
 typedef struct st_vocab st_vocab;
 
 /* Builds a vocabulary from n_docs texts (texts[i] of lens[i] bytes) under cfg (NULL: defaults;
@@ -102,13 +106,23 @@ st_status st_vocab_save(const st_vocab *v, const char *path);
  * ST_ERR_FORMAT (err names the file and 1-based line), ST_ERR_NOMEM. err may be NULL. */
 st_status st_vocab_load(const char *path, st_vocab **out, st_error *err);
 
+/* st_vocab_load of a vocabulary file's bytes the caller already holds: data[0..len) (only read,
+ * need not be NUL-terminated, not kept: the vocabulary copies what it needs), named path in
+ * errors (NULL: "vocab.tsv"; the file itself is not opened). For callers that read the file
+ * anyway (st_model_load hashes its bytes). Same checks, results and errors as st_vocab_load,
+ * except ST_ERR_IO. Thread-safe. */
+st_status st_vocab_load_buffer(const char *data, size_t len, const char *path, st_vocab **out,
+                               st_error *err);
+
 void st_vocab_free(st_vocab **pv); /* frees *pv (NULL is fine) and sets it to NULL */
 
 size_t st_vocab_size(const st_vocab *v);                              /* number of terms; ids are 1..size */
 const st_featurizer_config *st_vocab_config(const st_vocab *v);       /* borrowed */
 const char *st_vocab_term(const st_vocab *v, int id);                 /* borrowed; NULL if out of range */
 double st_vocab_idf(const st_vocab *v, int id);                       /* 0.0 if out of range */
-int st_vocab_lookup(const st_vocab *v, const char *term, size_t len); /* id, or 0 when absent */
+/* Id of the term term[0..len) (bytes), or 0 when absent: a binary search of the sorted terms,
+ * O(log size) byte comparisons, no allocation. */
+int st_vocab_lookup(const st_vocab *v, const char *term, size_t len);
 int st_vocab_df(const st_vocab *v, int id); /* training documents holding term id; 0 if out of range */
 size_t st_vocab_n_docs(const st_vocab *v);  /* training documents the vocabulary was built from */
 const st_lexicon *st_vocab_lexicon(const st_vocab *v); /* borrowed; NULL without a lexicon */
@@ -123,7 +137,8 @@ void st_featurize_scratch_free(st_featurize_scratch **ps); /* frees *ps (NULL is
  * value = (1 + ln tf) * idf (tf * idf without sublinear_tf), tf counting the term's occurrences in
  * the text, then the vector is scaled to unit L2 norm. Terms absent from the vocabulary are
  * ignored; an empty or all-unknown text gives n == 0. No allocation once scratch and out have
- * grown to the text's size. Thread-safe for distinct scratch/out. Errors: ST_ERR_NOMEM,
+ * grown to the text's size (and v's lookup is built: the first featurizing of v builds it, see
+ * st_vocab). Thread-safe for distinct scratch/out. Errors: ST_ERR_NOMEM,
  * ST_ERR_TOO_LARGE (len > ST_TOKENIZE_MAX_BYTES); out->n is 0 after an error. */
 st_status st_featurize(const st_vocab *v, const char *text, size_t len, st_featurize_scratch *scratch,
                        st_svec *out);

@@ -125,6 +125,50 @@ static void test_midpoints_and_hard_cases(void **state)
     }
 }
 
+/* Numbers of at most 19 significant digits (the short path's) at and beside the midpoints between
+ * two doubles: the exact midpoints above 2^53 as integers, and the same digits with the decimal
+ * point or an exponent moved by up to 27 places, where the long double result may land on a
+ * midpoint that the exact value is not on (or beside one it is on); and digit strings of every
+ * length with runs of zeros and nines (the four-digits-a-step reader). */
+static void test_short_numbers_near_midpoints(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    char buf[96], digits[32];
+    for (int i = 0; i < 20000; i++) {
+        int b = 53 + (int)(next(&x) % 10);                            /* d in [2^b, 2^(b+1)), b <= 62 */
+        uint64_t ulp = (uint64_t)1 << (b - 52);
+        uint64_t d = ((uint64_t)1 << b) + (next(&x) % ((uint64_t)1 << 52)) * ulp;
+        uint64_t mid = d + ulp / 2 + (uint64_t)((int)(next(&x) % 3) - 1); /* the midpoint or beside it */
+        snprintf(digits, sizeof digits, "%llu", (unsigned long long)mid);
+        check_same(digits);
+        int k = 1 + (int)(next(&x) % 27), len = (int)strlen(digits);
+        snprintf(buf, sizeof buf, "%se-%d", digits, k);
+        check_same(buf);
+        snprintf(buf, sizeof buf, "%se%d", digits, k);
+        check_same(buf);
+        if (k < len) { /* the point k digits from the end */
+            snprintf(buf, sizeof buf, "%.*s.%s", len - k, digits, digits + len - k);
+            check_same(buf);
+        }
+        snprintf(buf, sizeof buf, "-0.%0*d%s", k % 8, 0, digits); /* zeros before the digits */
+        check_same(buf);
+    }
+    for (int len = 1; len <= 22; len++)
+        for (int r = 0; r < 400; r++) {
+            for (int j = 0; j < len; j++) {
+                uint64_t t = next(&x) % 10;
+                digits[j] = (char)('0' + (t < 4 ? 0 : t < 8 ? 9 : next(&x) % 10));
+            }
+            digits[len] = '\0';
+            snprintf(buf, sizeof buf, "%s", digits);
+            check_same(buf);
+            int k = (int)(next(&x) % (unsigned)(len + 1));
+            snprintf(buf, sizeof buf, "%.*s.%se%d", k, digits, digits + k, (int)(next(&x) % 61) - 30);
+            check_same(buf);
+        }
+}
+
 static void test_errors_as_strtod(void **state)
 {
     (void)state;
@@ -144,6 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_printed_doubles_round_trip),
         cmocka_unit_test(test_midpoints_and_hard_cases),
+        cmocka_unit_test(test_short_numbers_near_midpoints),
         cmocka_unit_test(test_errors_as_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

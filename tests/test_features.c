@@ -385,7 +385,8 @@ static void test_e19_vector_hygiene(void **state)
 
 /* Many terms (enough for the table to pass 1 MiB, so the prefetching path runs): the table is full
  * of collisions and probe chains (and some term sits in slot 0);
- * every term must still find its own id, and absent terms none. */
+ * every term must still find its own id, and absent terms none, both through st_vocab_lookup (a
+ * binary search) and through featurizing (the table). */
 static void test_lookup_many_terms(void **state)
 {
     (void)state;
@@ -408,13 +409,24 @@ static void test_lookup_many_terms(void **state)
         if (id > 1)
             assert_true(strcmp(st_vocab_term(v, (int)id - 1), t) < 0);
     }
+    st_svec x;
+    st_svec_init(&x);
+    for (size_t id = 1; id <= st_vocab_size(v); id++) {
+        featurize(v, st_vocab_term(v, (int)id), &x);
+        assert_int_equal(x.n, 1);
+        assert_int_equal(x.index[0], (int)id);
+    }
     char key[32];
     for (int i = 0; i < N; i++) {
         snprintf(key, sizeof key, "w%dy", i);
         assert_int_equal(lookup(v, key), 0);
+        featurize(v, key, &x);
+        assert_int_equal(x.n, 0);
     }
-    st_svec x;
-    st_svec_init(&x);
+    /* before the first term, after the last, empty */
+    assert_int_equal(lookup(v, "a"), 0);
+    assert_int_equal(lookup(v, "z"), 0);
+    assert_int_equal(st_vocab_lookup(v, "q1", 0), 0);
     featurize(v, "q3 w17x w5x w17x", &x);
     check_hygiene(&x);
     assert_int_equal(x.n, 3);
@@ -589,6 +601,99 @@ static void test_save_load_round_trip(void **state)
 
 /* The tokenizer's punct setting goes through the vocabulary file: written as a last header field
  * only when set (a default file keeps its bytes), read back, and the terms carry the marks. */
+/* st_vocab_load_buffer on a file's bytes (from st_read_file, or an exact copy without a NUL, so
+ * ASan sees any read past the end) gives the vocabulary st_vocab_load gives; errors name the
+ * given path, or "vocab.tsv". */
+static void test_load_from_buffer(void **state)
+{
+    (void)state;
+    enum { N = sizeof corpus / sizeof corpus[0] };
+    st_featurizer_config cfg = st_featurizer_config_default();
+    cfg.min_df = 1;
+    cfg.char_ngram_min = 2;
+    cfg.char_ngram_max = 4;
+    st_vocab *v = build(&cfg, corpus, N);
+    char path[512], empty[512];
+    tmp_path(path, sizeof path, "buf.tsv");
+    tmp_path(empty, sizeof empty, "empty.tsv");
+    assert_int_equal(st_vocab_save(v, path), ST_OK);
+    size_t want_len;
+    char *want = read_all(path, &want_len);
+    char *data = NULL;
+    size_t len = 0;
+    st_error err = {0};
+    assert_int_equal(st_read_file(path, &data, &len, &err), ST_OK);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(data, want, len);
+    assert_int_equal(data[len], '\0');
+    char *exact = malloc(len);
+    assert_non_null(exact);
+    memcpy(exact, data, len);
+    st_vocab *w[2] = {NULL, NULL};
+    assert_int_equal(st_vocab_load_buffer(data, len, path, &w[0], &err), ST_OK);
+    assert_int_equal(st_vocab_load_buffer(exact, len, NULL, &w[1], &err), ST_OK);
+    st_svec x, y;
+    st_svec_init(&x);
+    st_svec_init(&y);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(st_vocab_size(w[k]), st_vocab_size(v));
+        assert_memory_equal(st_vocab_config(w[k]), st_vocab_config(v), sizeof(st_featurizer_config));
+        for (size_t id = 1; id <= st_vocab_size(v); id++) {
+            assert_string_equal(st_vocab_term(w[k], (int)id), st_vocab_term(v, (int)id));
+            double a = st_vocab_idf(v, (int)id), b = st_vocab_idf(w[k], (int)id);
+            assert_memory_equal(&a, &b, sizeof a);
+        }
+        for (size_t i = 0; i < N; i++) {
+            featurize(v, corpus[i], &x);
+            featurize(w[k], corpus[i], &y);
+            assert_int_equal(x.n, y.n);
+            assert_memory_equal(x.index, y.index, x.n * sizeof *x.index);
+            assert_memory_equal(x.value, y.value, x.n * sizeof *x.value);
+        }
+        st_vocab_free(&w[k]);
+    }
+    /* cut inside the last line's id: a format error named by the path given, or vocab.tsv */
+    size_t last = len - 1;
+    while (last > 0 && exact[last - 1] != '\n')
+        last--;
+    assert_int_equal(st_vocab_load_buffer(exact, last + 1, path, &w[0], &err), ST_ERR_FORMAT);
+    assert_null(w[0]);
+    assert_string_equal(err.where, path);
+    assert_int_equal(st_vocab_load_buffer(exact, 10, NULL, &w[0], &err), ST_ERR_FORMAT);
+    assert_string_equal(err.where, "vocab.tsv");
+    /* st_read_file: an empty file, a missing one */
+    FILE *f = fopen(empty, "wb");
+    assert_non_null(f);
+    fclose(f);
+    free(data);
+    data = NULL;
+    assert_int_equal(st_read_file(empty, &data, &len, &err), ST_OK);
+    assert_int_equal(len, 0);
+    assert_int_equal(data[0], '\0');
+    free(data);
+    data = NULL;
+    /* a file whose size fstat does not tell (procfs says 0): the buffer grows as it reads */
+    if (st_read_file("/proc/self/status", &data, &len, &err) == ST_OK) {
+        assert_true(len > 1);
+        assert_int_equal(data[len], '\0');
+        assert_non_null(strstr(data, "Name:"));
+        free(data);
+        data = NULL;
+    } else {
+        printf("# /proc/self/status unreadable: the growing read is not tested\n");
+    }
+    remove(empty);
+    assert_int_equal(st_read_file(empty, &data, &len, &err), ST_ERR_IO);
+    assert_null(data);
+    assert_string_equal(err.where, empty);
+    st_svec_free(&x);
+    st_svec_free(&y);
+    free(exact);
+    free(want);
+    remove(path);
+    st_vocab_free(&v);
+}
+
 static void test_punct_round_trip(void **state)
 {
     (void)state;
@@ -693,6 +798,51 @@ static void test_load_rejects_bad_files(void **state)
         "char_ngram_min=0\tchar_ngram_max=0\tmin_df=1\tmax_features=0\tsublinear_tf=1\tn_docs=3\t"
         "size=1\tpunct=1\tpunct=1\n1\t1\t1.5\tapple\n",
         ST_ERR_FORMAT, 1); /* punct twice */
+    /* lines the one-pass reader leaves to the field-by-field checks */
+    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", ST_ERR_FORMAT, 3);     /* TAB in term */
+    check_load_error(HDR "1\t1\t1.5\tapple\r\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);     /* CR */
+    check_load_error(HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);        /* 2 TABs */
+    check_load_error(HDR "1\t1\t1.5\tapple\n0000000000000000002\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 3);
+    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2", ST_ERR_FORMAT, 3); /* cut in the idf */
+    check_load_error(HDR "+1\t1\t1.5\tapple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);
+    {
+        const char *cases[][2] = {
+            {HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", "bad term"},
+            {HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", "expected id, df, idf and term"},
+            {HDR "1\t1\t1.5\tapple\n3\t2\t1.2\tbanana\n", "id out of order (expected 2)"},
+            {HDR "1\t0\t1.5\tapple\n2\t2\t1.2\tbanana\n", "df out of range"},
+            {HDR "1\t1\t-1.5\tapple\n2\t2\t1.2\tbanana\n", "bad idf"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            st_error e = {0};
+            st_vocab *w = NULL;
+            assert_int_equal(st_vocab_load_buffer(cases[i][0], strlen(cases[i][0]), NULL, &w, &e), ST_ERR_FORMAT);
+            assert_string_equal(e.message, cases[i][1]);
+        }
+        /* idf texts of one df: each line has its own value (a reused value needs the same text) */
+        const char *same_df = HDR "1\t2\t1.5\tapple\n2\t2\t1.25\tbanana\n";
+        st_vocab *u = NULL;
+        assert_int_equal(st_vocab_load_buffer(same_df, strlen(same_df), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 1) == 1.5);
+        assert_true(st_vocab_idf(u, 2) == 1.25);
+        st_vocab_free(&u);
+        const char *same_text = HDR "1\t2\t1.5\tapple\n2\t2\t1.5\tbanana\n";
+        assert_int_equal(st_vocab_load_buffer(same_text, strlen(same_text), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 2) == 1.5);
+        st_vocab_free(&u);
+        check_load_error(HDR "1\t2\t1.5\tapple\n2\t2\t1.5x\tbanana\n", ST_ERR_FORMAT, 3);
+        const char *other_text = HDR "1\t2\t1.5\tapple\n2\t2\t1.50\tbanana\n";
+        assert_int_equal(st_vocab_load_buffer(other_text, strlen(other_text), NULL, &u, NULL), ST_OK);
+        assert_true(st_vocab_idf(u, 2) == 1.5);
+        st_vocab_free(&u);
+        /* no newline at the end: loads */
+        const char *good = HDR "1\t1\t1.6931471805599454\tapple\n2\t2\t1.2876820724517808\tbanana";
+        st_vocab *w = NULL;
+        assert_int_equal(st_vocab_load_buffer(good, strlen(good), NULL, &w, NULL), ST_OK);
+        assert_string_equal(st_vocab_term(w, 2), "banana");
+        assert_true(st_vocab_idf(w, 2) == 1.2876820724517808);
+        st_vocab_free(&w);
+    }
     check_load_error("id\tdf\tidf\tterm\n", ST_ERR_FORMAT, 1);
     check_load_error("", ST_ERR_FORMAT, 1);
 
@@ -897,7 +1047,8 @@ static void test_matches_naive_reference(void **state)
 }
 
 /* One vocabulary shared by several threads, each with its own scratch and vector: every thread
- * gets exactly the single-threaded vectors (the vocabulary is immutable, nothing global). */
+ * gets exactly the single-threaded vectors (the vocabulary is immutable, nothing global), also when
+ * their first calls are the vocabulary's first use, which builds its lookup. */
 typedef struct thread_job {
     const st_vocab *v;
     const st_svec *want; /* per corpus text */
@@ -935,26 +1086,29 @@ static void test_threads_share_a_vocabulary(void **state)
     cfg.min_df = 1;
     cfg.char_ngram_min = 2;
     cfg.char_ngram_max = 3;
-    st_vocab *v = build(&cfg, corpus, N);
+    st_vocab *twin = build(&cfg, corpus, N); /* the single-threaded reference */
     st_svec want[N];
     for (size_t i = 0; i < N; i++) {
         st_svec_init(&want[i]);
-        featurize(v, corpus[i], &want[i]);
+        featurize(twin, corpus[i], &want[i]);
         assert_true(want[i].n > 0);
     }
-    pthread_t th[T];
-    thread_job jobs[T];
-    for (int t = 0; t < T; t++) {
-        jobs[t] = (thread_job){v, want, 0};
-        assert_int_equal(pthread_create(&th[t], NULL, featurize_many, &jobs[t]), 0);
-    }
-    for (int t = 0; t < T; t++) {
-        assert_int_equal(pthread_join(th[t], NULL), 0);
-        assert_true(jobs[t].ok);
+    for (int round = 0; round < 2; round++) { /* a fresh vocabulary, then a used one */
+        st_vocab *v = round == 0 ? build(&cfg, corpus, N) : twin;
+        pthread_t th[T];
+        thread_job jobs[T];
+        for (int t = 0; t < T; t++) {
+            jobs[t] = (thread_job){v, want, 0};
+            assert_int_equal(pthread_create(&th[t], NULL, featurize_many, &jobs[t]), 0);
+        }
+        for (int t = 0; t < T; t++) {
+            assert_int_equal(pthread_join(th[t], NULL), 0);
+            assert_true(jobs[t].ok);
+        }
+        st_vocab_free(&v);
     }
     for (size_t i = 0; i < N; i++)
         st_svec_free(&want[i]);
-    st_vocab_free(&v);
 }
 
 /* ---- vocabulary groups ---- */
@@ -1191,6 +1345,7 @@ int main(void)
         cmocka_unit_test(test_lookup_many_terms),
         cmocka_unit_test(test_build_errors),
         cmocka_unit_test(test_save_load_round_trip),
+        cmocka_unit_test(test_load_from_buffer),
         cmocka_unit_test(test_punct_round_trip),
         cmocka_unit_test(test_load_rejects_bad_files),
         cmocka_unit_test(test_featurize_no_alloc_when_warm),

@@ -524,6 +524,119 @@ static void test_load_errors(void **state)
     st_dataset_free(&ds);
 }
 
+/* Writes dir/weights.tsv from good/weights.tsv, every line ended by eol (the last one too when
+ * last_eol), and the weight line `at` lines after the first "pair" line (1-based; 0: none) replaced
+ * by `with` (no line end), with `extra` lines (each given with its line end) put before it. Returns
+ * the 1-based line number of the replaced line in the new file. */
+static long rewrite_weights(const char *dir, const char *eol, int last_eol, int at, const char *with,
+                            const char *extra)
+{
+    char from[512], to[512], line[4096];
+    snprintf(from, sizeof from, "%s/good/weights.tsv", tmpdir);
+    snprintf(to, sizeof to, "%s/%s/weights.tsv", tmpdir, dir);
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    long n = 0, where = 0, after_pair = -1;
+    int pending_eol = 0;
+    while (fgets(line, sizeof line, in)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (pending_eol)
+            fputs(eol, out);
+        if (after_pair >= 0)
+            after_pair++;
+        if (after_pair < 0 && strncmp(line, "pair\t", 5) == 0)
+            after_pair = 0;
+        if (at > 0 && after_pair == at) {
+            for (const char *e = extra; e && *e; e++)
+                n += *e == '\n';
+            fputs(extra ? extra : "", out);
+            fputs(with, out);
+            where = ++n;
+        } else {
+            fputs(line, out);
+            n++;
+        }
+        pending_eol = 1;
+    }
+    if (pending_eol && last_eol)
+        fputs(eol, out);
+    fclose(in);
+    fclose(out);
+    return where;
+}
+
+/* weights.tsv weight lines are read by a fast path for the common `id<TAB>weight` form and the
+ * general one for the rest: CRLF ends, comments and blank lines in a block, a "+id", no final
+ * newline all load the same weights, and each malformed form fails at its own line. */
+static void test_weights_line_forms(void **state)
+{
+    (void)state;
+    st_dataset ds;
+    st_dataset_init(&ds);
+    fill3(&ds, 24);
+    train_into(&ds, "good", 1, 0, 0);
+    mkdir(in_tmp("forms"), 0755);
+    static const char *const files[] = {"model.svm", "vocab.tsv", "meta.json"};
+    for (int i = 0; i < 3; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/good/%s", tmpdir, files[i]);
+        snprintf(b, sizeof b, "%s/forms/%s", tmpdir, files[i]);
+        copy_file(a, b, NULL, NULL);
+    }
+    st_model *good = NULL, *m = NULL;
+    st_error err;
+    assert_int_equal(st_model_load(in_tmp("good"), &good, &err), ST_OK);
+    /* the first weight line of the first block, as written */
+    char first[256];
+    {
+        FILE *f = fopen(in_tmp("good/weights.tsv"), "rb");
+        assert_non_null(f);
+        while (fgets(first, sizeof first, f) && strncmp(first, "pair\t", 5) != 0)
+            ;
+        assert_non_null(fgets(first, sizeof first, f));
+        first[strcspn(first, "\n")] = '\0';
+        fclose(f);
+    }
+    char plus[300];
+    snprintf(plus, sizeof plus, "+%s", first);
+    struct {
+        const char *eol, *with, *extra;
+        int last_eol;
+    } ok[] = {{"\r\n", first, NULL, 1}, {"\n", plus, "# a comment\n\n", 0}, {"\r\n", plus, "\r\n", 0}};
+    st_featurize_scratch *s = NULL;
+    assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
+    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
+        rewrite_weights("forms", ok[k].eol, ok[k].last_eol, 1, ok[k].with, ok[k].extra);
+        assert_int_equal(st_model_load(in_tmp("forms"), &m, &err), ST_OK);
+        for (size_t i = 0; i < ds.n; i++) {
+            st_prediction a, b;
+            assert_int_equal(st_model_predict_text(good, ds.texts[i], ds.lens[i], s, NULL, &a), ST_OK);
+            assert_int_equal(st_model_predict_text(m, ds.texts[i], ds.lens[i], s, NULL, &b), ST_OK);
+            assert_memory_equal(a.dec, b.dec, 3 * sizeof a.dec[0]);
+        }
+        st_model_free(&m);
+    }
+    /* malformed weight lines, with LF and CRLF ends: the error names the line */
+    char bad[4][300];
+    long id = strtol(first, NULL, 10);
+    snprintf(bad[0], sizeof bad[0], "%ld\t0.5x", id);
+    snprintf(bad[1], sizeof bad[1], "%ld\t0.5\t1", id);
+    snprintf(bad[2], sizeof bad[2], "%ld\tnan", id);
+    snprintf(bad[3], sizeof bad[3], "%s", first); /* at line 2: the id of line 1 again */
+    for (int eol = 0; eol < 2; eol++)
+        for (int k = 0; k < 4; k++) {
+            long line = rewrite_weights("forms", eol ? "\r\n" : "\n", 1, k == 3 ? 2 : 1, bad[k], NULL);
+            assert_int_equal(st_model_load(in_tmp("forms"), &m, &err), ST_ERR_FORMAT);
+            assert_null(m);
+            assert_non_null(strstr(err.where, "weights.tsv"));
+            assert_int_equal(err.line, line);
+        }
+    st_featurize_scratch_free(&s);
+    st_model_free(&good);
+    st_dataset_free(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_explain),
         cmocka_unit_test(test_group_predicts_like_each_model),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_weights_line_forms),
         cmocka_unit_test(test_liblinear_matches_libsvm),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

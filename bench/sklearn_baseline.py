@@ -9,6 +9,8 @@ Needs Debian's python3-sklearn, which belongs to /usr/bin/python3 (not a pyenv `
   sklearn_baseline.py predict STANCE_TRAIN SENTIMENT_TRAIN QUOTES
       train the two pipelines (files or folders of label<TAB>text), then time
       vectorizer.transform + predict of both over QUOTES (one quote per line), best of 3
+  sklearn_baseline.py predict-chars STANCE_TRAIN SENTIMENT_TRAIN QUOTES
+      the same with word 1-2-grams and character 3-5-grams (char_wb), our default feature kinds
 
 bench/compare.py imports this module; the command line is for running one piece by hand.
 """
@@ -21,7 +23,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 C_GRID = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -57,10 +59,21 @@ def read_lines(path):
         return [line.rstrip("\r\n") for line in fh if line.strip()]
 
 
-def train(labels, texts, c_grid=C_GRID, folds=5):
+def vectorizer(chars=False):
+    """The benchmark's TfidfVectorizer (word 1-2-grams, sublinear tf); with chars, the union of it and
+    a character 3-5-gram one inside word boundaries (analyzer "char_wb"), the feature kinds of our
+    default models (each part L2-normalised on its own, as FeatureUnion does)."""
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    if not chars:
+        return words
+    return FeatureUnion([("words", words),
+                         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True))])
+
+
+def train(labels, texts, c_grid=C_GRID, folds=5, chars=False):
     """Fits the grid search; returns (GridSearchCV, seconds)."""
     pipe = Pipeline([
-        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+        ("tfidf", vectorizer(chars)),
         ("svm", LinearSVC()),
     ])
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
@@ -99,13 +112,14 @@ def evaluate(train_path, test_path):
     }
 
 
-def predict_bench(stance_train, sentiment_train, quotes_path, repeat=3):
-    """Trains the stance and sentiment pipelines, then times transform + predict of both over the
-    quotes (the whole list at once: scikit-learn's fastest way), best of `repeat`."""
+def predict_bench(stance_train, sentiment_train, quotes_path, repeat=3, chars=False):
+    """Trains the stance and sentiment pipelines (with chars: words and character n-grams, see
+    vectorizer), then times transform + predict of both over the quotes (the whole list at once:
+    scikit-learn's fastest way), best of `repeat`."""
     pipes = []
     for path in (stance_train, sentiment_train):
         y, x = read_tsv(path)
-        search, _ = train(y, x)
+        search, _ = train(y, x, chars=chars)
         pipes.append(search.best_estimator_)
     quotes = read_lines(quotes_path)
 
@@ -124,8 +138,8 @@ def predict_bench(stance_train, sentiment_train, quotes_path, repeat=3):
 def main(argv):
     if len(argv) == 4 and argv[1] == "eval":
         print(json.dumps(evaluate(argv[2], argv[3])))
-    elif len(argv) == 5 and argv[1] == "predict":
-        print(json.dumps(predict_bench(argv[2], argv[3], argv[4])))
+    elif len(argv) == 5 and argv[1] in ("predict", "predict-chars"):
+        print(json.dumps(predict_bench(argv[2], argv[3], argv[4], chars=argv[1] == "predict-chars")))
     else:
         sys.stderr.write(__doc__)
         return 2

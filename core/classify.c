@@ -60,6 +60,14 @@ static st_status load_task(const char *dir, const char *task, st_model **out, st
     st_status rc = st_model_load(path, out, err);
     if (rc != ST_OK && err && err->where[0] == '\0')
         st_error_set(err, rc, path, 0, "%s", st_strerror(rc));
+    if (rc == ST_OK && strcmp(st_model_task(*out), task) != 0) {
+        /* a folder copied or renamed into the wrong place would classify with the other task's
+         * labels: refused (train it with --task NAME into DIR/NAME, or rename it back) */
+        rc = st_error_set(err, ST_ERR_MODEL, path, 0,
+                          "this folder holds a \"%.60s\" model (meta.json task), not a \"%s\" one",
+                          st_model_task(*out), task);
+        st_model_free(out);
+    }
     return rc;
 }
 

@@ -37,8 +37,9 @@
 typedef struct st_modelset st_modelset;
 
 /* Loads every task folder under dir that the service uses ("stance" and "sentiment"; both
- * required). refcount starts at 1. Errors: those of st_model_load (err names the folder).
- * st_modelset_ref/unref are thread-safe (C11 atomics); the accessors return borrowed models that
+ * required; each folder's meta.json task must name it: ST_ERR_MODEL otherwise, so a folder copied
+ * into the other's place is refused). refcount starts at 1. Errors: those of st_model_load (err names the
+ * folder). st_modelset_ref/unref are thread-safe (C11 atomics); the accessors return borrowed models that
  * live as long as the caller holds a reference. A server that swaps sets must make "read the
  * current pointer + ref" atomic with respect to the swap (e.g. under a small mutex). */
 st_status st_modelset_load(const char *dir, st_modelset **out, st_error *err);

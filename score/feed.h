@@ -19,8 +19,8 @@
  *   HTML file   <title> + "\n\n" + the plain text of <body>, decoded as below.
  * Dates are normalised to UTC "YYYY-MM-DDTHH:MM:SSZ" (st_date_to_utc); a date without a zone is
  * taken as UTC; a date that cannot be parsed gives NULL (JSON null), never the epoch.
- * Feed and HTML bytes (st_charset_choose): a byte order mark decides, else bytes that are UTF-8
- * (multi-byte sequences, no more invalid bytes than those) are UTF-8 whatever is declared, else the
+ * Feed and HTML bytes (st_charset_choose): a byte order mark decides, else bytes that hold a
+ * well-formed multi-byte UTF-8 sequence are UTF-8 whatever is declared, else the
  * declaration (XML's after leading white space; an HTML <meta> charset): ISO-8859-1, US-ASCII and
  * the other windows-1252 labels are read as windows-1252 (what publishers mean, as in browsers); no
  * declaration is UTF-8 for a feed, windows-1252 for HTML. A document read as UTF-8 that holds
@@ -166,10 +166,11 @@ typedef enum st_charset {
 } st_charset;
 
 /* Decides how a document's bytes s[0..len) (after a byte order mark, which callers honour first:
- * a BOM beats everything) are decoded, in the order feed readers use: bytes that hold multi-byte
- * UTF-8 sequences and no more invalid bytes than those are UTF-8 whatever the declaration says (a
- * legacy 8-bit text is almost never valid UTF-8: such a file is UTF-8, with stray bytes when some
- * are invalid); otherwise the declaration decides: declared (a lower-case label, "" when there is
+ * a BOM beats everything) are decoded, in the order feed readers use: bytes that hold at least one
+ * well-formed multi-byte UTF-8 sequence are UTF-8 whatever the declaration says (a legacy 8-bit
+ * text almost never holds one: such a file is UTF-8, and its invalid bytes, if any, are reported
+ * where they are, never decoded as a legacy charset, which would turn its UTF-8 into mojibake);
+ * otherwise the declaration decides: declared (a lower-case label, "" when there is
  * none) UTF-8 gives UTF8, a label of windows-1252 (WHATWG's list: ISO-8859-1, latin1, US-ASCII,
  * cp1252...) CP1252, any other label DECLARED, and no label the undeclared argument (XML: UTF-8;
  * HTML: windows-1252). *first_invalid is the byte offset of the first byte that is not

@@ -164,6 +164,8 @@ static int csv_field(char **buf, size_t *len, size_t *cap, const char *s, int la
     for (const char *p = s ? s : ""; *p; p++) {
         if (*p == '"')
             *o++ = '"';
+        else if (*p == '\r' && p[1] == '\n')
+            continue; /* CR LF inside a field is written as LF: CR LF only ever ends a row */
         *o++ = *p;
     }
     if (quote)
@@ -552,13 +554,15 @@ static int write_all(scorer *s, const char *p, size_t n)
 /* A run killed with kill -9 inside a write(2) can leave its last line cut short: Linux stops a
  * regular-file write at a page boundary when a fatal signal is pending. When the output is a regular
  * file that this run appends to (stdout redirected with >> or by a scheduler: the offset is at its
- * end) and the file does not end in a newline, the tail after its last newline is either the cut
- * JSON line of an earlier run, or text of someone else's. A cut JSON line (it starts with '{' and
- * does not parse) is removed with ftruncate(2): its article was not committed to --db (lines are
- * written before their commit), so this run writes it again, whole. Any other tail is kept and ended
- * with a newline, so that our lines start on a line of their own. CSV rows can hold newlines inside
- * quoted fields, so a cut CSV row cannot be told apart exactly: it is ended, not removed. Each repair
- * is reported on stderr. Returns 0, or -1 after printing the error. */
+ * end) and the file does not end in a line end, the tail after its last line end is either the cut
+ * line of an earlier run, or text of someone else's. Line ends are "\n" in JSON Lines and "\r\n" in
+ * CSV (csv_field writes a CR LF inside a field as LF, so CR LF only ever ends a row). A cut JSON
+ * line (it starts with '{' and does not parse), or the cut last row of a file that starts with our
+ * CSV header, is removed with ftruncate(2): its article was not committed to --db (lines are written
+ * before their commit), so this run writes it again, whole. Any other tail is kept and ended with a
+ * line end, so that our lines start on a line of their own. A non-empty file that starts with our
+ * CSV header gets no second header. Each repair is reported on stderr. Returns 0, or -1 after
+ * printing the error. */
 static int repair_cut_tail(scorer *s)
 {
     struct stat st;
@@ -574,7 +578,14 @@ static int repair_cut_tail(scorer *s)
     int rfd = open(path, O_RDONLY | O_CLOEXEC);
     if (rfd < 0)
         return 0; /* no /proc, or no read permission: nothing can be checked */
-    /* read back from the end, one block at a time, to the last newline */
+    int csv = s->opt.csv, ours_csv = 0;
+    if (csv) {
+        char head[sizeof csv_header - 1];
+        ours_csv = pread(rfd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+                   memcmp(head, csv_header, sizeof head) == 0;
+        s->csv_header_done = ours_csv;
+    }
+    /* read back from the end, one block at a time, to the last line end */
     enum { BLOCK = 65536 };
     const off_t max_tail = (off_t)64 << 20;
     char *tail = NULL;
@@ -602,14 +613,17 @@ static int repair_cut_tail(scorer *s)
             memcpy(t + n, tail, tail_len);
         free(tail);
         tail = t;
+        size_t old = tail_len;
         tail_len += n;
-        if (tail_len == n && tail[n - 1] == '\n') {
+        if (old == 0 && tail[n - 1] == '\n' && (!csv || (n >= 2 && tail[n - 2] == '\r'))) {
             free(tail);
             close(rfd);
-            return 0; /* ends in a newline: whole lines */
+            return 0; /* ends in a line end: whole lines */
         }
-        for (size_t i = n; i-- > 0;) {
-            if (tail[i] == '\n') {
+        /* this block's bytes, and the first byte of the part read before (its '\n' may end a CR LF
+         * whose CR is the last byte of this block) */
+        for (size_t i = old ? n + 1 : n; i-- > 0;) {
+            if (tail[i] == '\n' && (!csv || (i > 0 && tail[i - 1] == '\r'))) {
                 memmove(tail, tail + i + 1, tail_len - i - 1);
                 tail_len -= i + 1;
                 line_start = end - (off_t)tail_len;
@@ -618,32 +632,34 @@ static int repair_cut_tail(scorer *s)
             }
         }
         if (!found && (off_t)tail_len == end)
-            found = 1; /* the file is one line without a newline */
+            found = 1; /* the file is one line without a line end */
     }
     close(rfd);
-    int cut_json = 0;
-    if (found && !s->opt.csv && tail_len > 0 && tail[0] == '{') {
+    int cut = 0;
+    if (found && !csv && tail_len > 0 && tail[0] == '{') {
         json_error_t jerr;
         json_t *v = json_loadb(tail, tail_len, JSON_DECODE_ANY, &jerr);
-        cut_json = v == NULL;
+        cut = v == NULL;
         json_decref(v);
+    } else if (found && ours_csv && line_start >= (off_t)(sizeof csv_header - 1)) {
+        cut = 1; /* every whole row of ours ends in CR LF */
     }
     free(tail);
-    if (cut_json) {
+    if (cut) {
         if (ftruncate(s->out_fd, line_start) != 0 || lseek(s->out_fd, line_start, SEEK_SET) != line_start) {
             fprintf(stderr, "stance-score: cannot remove the cut last line of the output: %s\n",
                     strerror(errno));
             return -1;
         }
         fprintf(stderr,
-                "stance-score: warning: the output ended in a cut JSON line (%lld bytes, left by a killed "
-                "run); removed, its article is written again\n",
-                (long long)(end - line_start));
+                "stance-score: warning: the output ended in a cut %s (%lld bytes, left by a killed run); "
+                "removed, its article is written again\n",
+                csv ? "CSV row" : "JSON line", (long long)(end - line_start));
         return 0;
     }
-    fprintf(stderr, "stance-score: warning: the output did not end in a newline; one is added before "
+    fprintf(stderr, "stance-score: warning: the output did not end in a line end; one is added before "
                     "this run's lines\n");
-    return write_all(s, s->opt.csv ? "\r\n" : "\n", s->opt.csv ? 2 : 1);
+    return write_all(s, csv ? "\r\n" : "\n", csv ? 2 : 1);
 }
 
 /* Sends the pending output to the file. Returns 0, or -1 after printing the error. */
@@ -1075,8 +1091,11 @@ int main(int argc, char **argv)
     st_error err;
     memset(&err, 0, sizeof err);
     if (st_modelset_load(s->opt.models, &s->models, &err) != ST_OK) {
-        fprintf(stderr, "stance-score: cannot load the models from %s: %s%s%s\n", s->opt.models,
-                err.where[0] ? err.where : "", err.where[0] ? ": " : "", err.message);
+        char line[32] = "";
+        if (err.line > 0)
+            snprintf(line, sizeof line, ":%ld", err.line);
+        fprintf(stderr, "stance-score: cannot load the models from %s: %s%s%s%s\n", s->opt.models,
+                err.where[0] ? err.where : "", line, err.where[0] ? ": " : "", err.message);
         goto out_free;
     }
     snprintf(s->model_version, sizeof s->model_version, "stance:%.100s+sentiment:%.100s",

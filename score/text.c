@@ -104,8 +104,9 @@ st_charset st_charset_choose(const char *s, size_t len, const char *declared, st
             invalid++;
         }
     }
-    if (multibyte && multibyte >= invalid)
-        return ST_CHARSET_UTF8; /* valid UTF-8, or UTF-8 with stray bytes: never a legacy text */
+    if (multibyte)
+        return ST_CHARSET_UTF8; /* valid UTF-8, or UTF-8 with stray bytes (reported, never decoded as
+                                 * a legacy charset: that would turn its UTF-8 into silent mojibake) */
     if (declared[0] == '\0')
         return undeclared;
     if (label_in(declared, utf8_labels))

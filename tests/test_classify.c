@@ -226,7 +226,7 @@ static void modelset_load_errors(void **state)
     assert_non_null(strstr(err.where, "no-such-folder"));
 
     /* a folder with stance/ but no sentiment/ */
-    char half[512], cmd[2048];
+    char half[512], cmd[4096];
     snprintf(half, sizeof half, "%s/half", tmpdir);
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp -r '%s/stance' '%s/'", half, tmpdir, half);
     assert_int_equal(system(cmd), 0);
@@ -235,6 +235,20 @@ static void modelset_load_errors(void **state)
     assert_int_not_equal(st_modelset_load(half, &s, &err), ST_OK);
     assert_null(s);
     assert_non_null(strstr(err.where, "sentiment"));
+
+    /* the sentiment folder copied into stance/'s place: refused, naming the folder and its task */
+    char swapped[512];
+    snprintf(swapped, sizeof swapped, "%s/swapped", tmpdir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s' && cp -r '%s/sentiment' '%s/stance' && cp -r '%s/sentiment' '%s/'", swapped,
+             tmpdir, swapped, tmpdir, swapped);
+    assert_int_equal(system(cmd), 0);
+    memset(&err, 0, sizeof err);
+    s = (st_modelset *)1;
+    assert_int_equal(st_modelset_load(swapped, &s, &err), ST_ERR_MODEL);
+    assert_null(s);
+    assert_non_null(strstr(err.where, "swapped/stance"));
+    assert_non_null(strstr(err.message, "holds a \"sentiment\" model"));
     st_modelset_unref(NULL); /* NULL is fine */
 }
 

@@ -227,6 +227,14 @@ static void e26e_declaration_names_the_wrong_encoding(void **state)
          {"Caf\xC3\xA9 one", "\xE2\x80\x9CThree\xE2\x80\x9D"},
          2,
          "other non-ASCII bytes are UTF-8"},
+        /* declares windows-1252; item 1 is UTF-8, item 2 has more windows-1252 bytes than the file has
+         * UTF-8 sequences: still UTF-8 (item 1 read right, item 2 refused), never mojibake */
+        {"<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss><channel>"
+         "<item><title>Jos\xC3\xA9 one</title></item><item><title>caf\xE9 na\xEFve \x92two\x92</title></item>"
+         "</channel></rss>",
+         {"Jos\xC3\xA9 one"},
+         2,
+         "other non-ASCII bytes are UTF-8"},
         /* declares UTF-8, is Latin-1: the declaration is trusted, the item refused */
         {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><item><title>Caf\xE9 ok</title>"
          "</item><item><title>Plain</title></item></channel></rss>",
@@ -468,8 +476,10 @@ static void invalid_utf8_never_handed_out(void **state)
     assert_all_utf8_or_reported(&c);
     /* bad bytes in an id (or link, author): reported and skipped, never repaired into one key */
     parse_feed(LIT("<rss version=\"2.0\"><channel>"
-                   "<item><guid>g\xff" "1</guid><title>One</title></item>"
-                   "<item><guid>g\xfe" "1</guid><title>Two</title></item>"
+                   "<item><guid>g\xff"
+                   "1</guid><title>One</title></item>"
+                   "<item><guid>g\xfe"
+                   "1</guid><title>Two</title></item>"
                    "<item><guid>g3</guid><author>J\xe9r\xf4me</author><title>Three</title></item>"
                    "<item><guid>g4</guid><title>Four</title></item></channel></rss>"),
                &c);
@@ -477,11 +487,12 @@ static void invalid_utf8_never_handed_out(void **state)
     assert_string_equal(c.a[0]->key, "g4");
     assert_errors_at(&c, 3, (const long[]){1, 2, 3}, 3, "not valid UTF-8");
     assert_all_utf8_or_reported(&c);
-    parse_feed(LIT("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n"
-                   "<entry><id>urn:1</id><title type=\"html\">&lt;b&gt;\t\tHarbour&lt;/b&gt;</title>\n"
-                   "<content type=\"xhtm\xec\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Harbour <b>reopens</b>"
-                   "</div></content></entry></feed>"),
-               &c);
+    parse_feed(
+        LIT("<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title>\n"
+            "<entry><id>urn:1</id><title type=\"html\">&lt;b&gt;\t\tHarbour&lt;/b&gt;</title>\n"
+            "<content type=\"xhtm\xec\"><div xmlns=\"http://www.w3.org/1999/xhtml\">Harbour <b>reopens</b>"
+            "</div></content></entry></feed>"),
+        &c);
     assert_all_utf8_or_reported(&c);
 }
 
@@ -849,6 +860,9 @@ static void html_charset_bom_bytes_then_meta(void **state)
         /* no charset, UTF-8 with a stray byte */
         {"<html><head><title>Caf\xC3\xA9</title></head><body><p>The mayor\x92s aide</p></body></html>", NULL,
          1, "other non-ASCII bytes are UTF-8"},
+        /* no charset, one UTF-8 sequence among more windows-1252 bytes: reported, not mojibake */
+        {"<html><head><title>Jos\xC3\xA9</title></head><body><p>caf\xE9 na\xEFve\x92s</p></body></html>",
+         NULL, 1, "other non-ASCII bytes are UTF-8"},
         /* http-equiv says UTF-8, the bytes are Latin-1 */
         {"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\"><title>Caf\xE9"
          "</title></head><body><p>ok</p></body></html>",

@@ -11,6 +11,7 @@
 Exit 77 (skipped) when the models or the shared data are missing. Last line: "N passed, N failed".
 """
 import argparse
+import csv
 import json
 import os
 import random
@@ -92,6 +93,23 @@ def cli_exit_codes_and_usage():
     run(["--format", "xml", "-"], stdin=b"", check_rc=2)
     p = subprocess.run([ARGS.bin, "-m", "/nonexistent-models", "-"], input=b"", capture_output=True)
     assert p.returncode == 2 and b"cannot load the models" in p.stderr
+    # a damaged weights.tsv is named with its line; a folder in the other task's place is refused
+    bad = os.path.join(ARGS.work, "bad-models")
+    shutil.rmtree(bad, ignore_errors=True)
+    shutil.copytree(ARGS.models, bad)
+    wpath = os.path.join(bad, "stance", "weights.tsv")
+    with open(wpath) as f:
+        wl = f.read().split("\n")
+    wl[9] = wl[9].split("\t")[0] + "\tnot-a-number"
+    with open(wpath, "w") as f:
+        f.write("\n".join(wl))
+    p = subprocess.run([ARGS.bin, "-m", bad, "-"], input=b"", capture_output=True)
+    assert p.returncode == 2 and b"stance/weights.tsv:10:" in p.stderr, p.stderr
+    shutil.rmtree(os.path.join(bad, "stance"))
+    shutil.copytree(os.path.join(ARGS.models, "sentiment"), os.path.join(bad, "stance"))
+    p = subprocess.run([ARGS.bin, "-m", bad, "-"], input=b"", capture_output=True)
+    assert p.returncode == 2 and b'holds a "sentiment" model' in p.stderr, p.stderr
+    shutil.rmtree(bad)
     p = run([os.path.join(ARGS.work, "no-such-file.jsonl")], check_rc=1)
     assert b"no-such-file.jsonl" in p.stderr
 
@@ -379,6 +397,29 @@ def cli_appending_after_a_killed_run_removes_its_cut_line():
             ids = [json.loads(l)["id"] for l in got]
             assert ids == (["k0", "k1"] if tail.startswith(whole) else ["k1"]), got
             assert len(json.loads(got[-1])["quotes"]) == 2
+    # CSV: a row cut inside a quoted field (a comma in the quote) is removed, and no second header
+    # is written into a file that starts with ours
+    out_csv = os.path.join(ARGS.work, "append-out.csv")
+    with open(out_csv, "wb") as f:
+        run(["--format", "csv", inp], stdout=f, check_rc=0)
+    with open(out_csv, "rb") as f:
+        whole_csv = f.read()
+    cut_at = whole_csv.index(b"we will fight it") + 5
+    with open(out_csv, "wb") as f:
+        f.write(whole_csv[:cut_at])
+    with open(out_csv, "ab") as f:
+        p = run(["--format", "csv", inp], stdout=f, check_rc=0)
+    assert b"cut CSV row" in p.stderr, p.stderr
+    with open(out_csv, "rb") as f:
+        got = f.read()
+    assert got == whole_csv, got
+    with open(out_csv, "ab") as f:
+        p = run(["--format", "csv", inp], stdout=f, check_rc=0)
+    assert b"warning" not in p.stderr, p.stderr
+    with open(out_csv, newline="") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 5 and rows[0][0] == "id" and all(len(r) == 14 for r in rows), rows
+    assert [r[7] for r in rows[1:3]] == [r[7] for r in rows[3:5]]
     # a file that ends in a newline is left as it is
     with open(out, "ab") as f:
         p = run([inp], stdout=f, check_rc=0)

@@ -188,8 +188,8 @@ st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_l
  * out[0..cap): its exact decimal value in one canonical spelling, so that 12, 12.0, 1.2e1, 120e-1
  * and 12.000 all give "12", 0.50 and 5e-1 give "0.5", -0 gives "0"; digits are never rounded
  * (123456789012345678901234567890 stays as written). A value whose plain spelling would add more
- * than 40 zeros is written as its significant digits and a power of ten ("1e400", "5e-60").
- * Needs cap >= len + 42. Returns the length in bytes (without the NUL), or 0 when cap is too
+ * than 40 zeros is written as its significant digits and a power of ten ("1e400", "5e-60"); a
+ * literal whose exponent has ten digits or more is its own key, as written. Needs cap >= len + 42. Returns the length in bytes (without the NUL), or 0 when cap is too
  * small. */
 size_t st_number_key(const char *lit, size_t len, char *out, size_t cap);
 

@@ -273,9 +273,16 @@ static json_t *article_head(st_article *a)
     if (a->fields) {
         head = a->fields;
         a->fields = NULL;
-        if ((!input_id_is_key(head, a) && set_str(head, "id", a->key) != 0) ||
-            ((json_object_get(head, "published") || a->published) &&
-             set_str(head, "published", a->published) != 0))
+        json_t *guid = json_object_get(head, "guid");
+        if (!json_object_get(head, "id") && json_is_number(guid) && a->id && strcmp(a->id, a->key) == 0) {
+            /* a numeric guid is the key: "id" says it the way a numeric "id" would (a number) */
+            if (json_object_set(head, "id", guid) != 0)
+                goto fail;
+        } else if (!input_id_is_key(head, a) && set_str(head, "id", a->key) != 0) {
+            goto fail;
+        }
+        if ((json_object_get(head, "published") || a->published) &&
+            set_str(head, "published", a->published) != 0)
             goto fail;
         return head;
     }

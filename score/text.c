@@ -116,14 +116,17 @@ st_charset st_charset_choose(const char *s, size_t len, const char *declared, st
     return ST_CHARSET_DECLARED;
 }
 
+/* windows-1252's characters for the bytes 0x80..0x9F (WHATWG index); the five bytes it leaves
+ * undefined map to the C1 control of the same value (never a conversion error that would cut the
+ * text). */
+static const unsigned short cp1252_c1[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                             0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+                                             0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                             0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
 st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_len)
 {
-    /* 0x80..0x9F; the five bytes windows-1252 leaves undefined map to the C1 control of the same
-     * value, as in the WHATWG index (never a conversion error that would cut the text) */
-    static const unsigned short c1[32] = {0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                          0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-                                          0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-                                          0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
     if (len > (SIZE_MAX - 1) / 3)
         return ST_ERR_NOMEM;
     char *o = malloc(len * 3 + 1);
@@ -132,7 +135,7 @@ st_status st_cp1252_to_utf8(const char *s, size_t len, char **out, size_t *out_l
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned c = (unsigned char)s[i];
-        unsigned cp = c >= 0x80 && c < 0xA0 ? c1[c - 0x80] : c;
+        unsigned cp = c >= 0x80 && c < 0xA0 ? cp1252_c1[c - 0x80] : c;
         n += st_utf8_encode((int32_t)cp, o + n);
     }
     o[n] = '\0';
@@ -211,6 +214,19 @@ void tb_append(textbuf *b, const char *s, size_t len, int html)
         long cp = u[i] < 0x80 ? (long)u[i++] : utf8_next(u, len, &i);
         if (cp == 0xFEFF || cp == 0)
             continue;
+        if (cp >= 0x80 && cp <= 0x9F && cp1252_c1[cp - 0x80] != cp) {
+            /* a C1 control in feed or page text is a windows-1252 character written as a numeric
+             * reference (&#146;) or decoded as Latin-1: read as windows-1252, as feedparser and
+             * HTML5 (numeric references) do */
+            char enc[4];
+            size_t n = st_utf8_encode((int32_t)cp1252_c1[cp - 0x80], enc);
+            if (in_space) {
+                tb_break(b, !html && newlines >= 2 ? PARAGRAPH : SPACE);
+                in_space = 0;
+            }
+            tb_append(b, enc, n, html);
+            continue;
+        }
         if (cp >= 0 && is_space_cp(cp)) {
             if (!in_space)
                 newlines = 0;
@@ -878,9 +894,18 @@ size_t st_number_key(const char *lit, size_t len, char *out, size_t cap)
         i++;
         if (i < len && (lit[i] == '-' || lit[i] == '+'))
             eneg = lit[i++] == '-';
-        for (; i < len && is_digit(lit[i]); i++)
-            if (exp < 1000000000LL) /* beyond that the value is written in e-form anyway */
-                exp = exp * 10 + (lit[i] - '0');
+        for (; i < len && is_digit(lit[i]); i++) {
+            exp = exp * 10 + (lit[i] - '0');
+            if (exp >= 1000000000LL) {
+                /* an exponent of ten digits or more: no id is meant to be read as a value there;
+                 * the literal itself is the key, so that two such ids never merge */
+                if (len + 1 > cap)
+                    return 0;
+                memcpy(out, lit, len);
+                out[len] = '\0';
+                return len;
+            }
+        }
         if (eneg)
             exp = -exp;
     }

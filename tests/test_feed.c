@@ -235,6 +235,13 @@ static void e26e_declaration_names_the_wrong_encoding(void **state)
          {"Jos\xC3\xA9 one"},
          2,
          "other non-ASCII bytes are UTF-8"},
+        /* windows-1252 characters written as numeric references (&#146;), as feedparser reads them;
+         * an undefined one (&#129;) stays the C1 control it names */
+        {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><item><title>It&#146;s 1&#150;2 "
+         "&#x93;ok&#x94; &#129;</title></item></channel></rss>",
+         {"It\xE2\x80\x99s 1\xE2\x80\x93" "2 \xE2\x80\x9Cok\xE2\x80\x9D \xC2\x81"},
+         0,
+         NULL},
         /* declares UTF-8, is Latin-1: the declaration is trusted, the item refused */
         {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss><channel><item><title>Caf\xE9 ok</title>"
          "</item><item><title>Plain</title></item></channel></rss>",
@@ -578,7 +585,11 @@ static void jsonl_numeric_ids_keyed_by_value(void **state)
                 {"123456789012345678901234567890", "123456789012345678901234567890"},
                 {"1.5e1", "15"},
                 {"100", "100"},
-                {"10.01", "10.01"}};
+                {"10.01", "10.01"},
+                {"1e999999999", "1e999999999"},
+                {"1e-9999999999", "1e-9999999999"}, /* ten exponent digits: the literal, never merged */
+                {"1e-99999999999999999999", "1e-99999999999999999999"},
+                {"10e-9999999999", "10e-9999999999"}};
     char out[128];
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         size_t n = st_number_key(keys[i].lit, strlen(keys[i].lit), out, sizeof out);

@@ -340,6 +340,10 @@ def cli_numeric_ids_are_one_key_by_value():
     keys = [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY item")]
     con.close()
     assert keys == ["12", "12.5"], keys
+    # a numeric guid (no "id") is written as a numeric id would be
+    p = run(["-"], stdin=b'{"guid": 77, "text": "One."}\n{"guid": 7.70e1, "text": "Two."}\n'
+                         b'{"guid": 0.5e0, "text": "Three."}\n', check_rc=0)
+    assert [o["id"] for o in lines(p.stdout)] == [77, "0.5"], p.stdout
 
 
 @test

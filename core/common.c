@@ -47,8 +47,7 @@ st_status st_read_file(const char *path, char **data, size_t *len, st_error *err
     st_status rc = ST_OK;
     struct stat st;
     size_t cap = 1 << 16, n = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-        (uintmax_t)st.st_size < SIZE_MAX / 2)
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && (uintmax_t)st.st_size < SIZE_MAX / 2)
         cap = (size_t)st.st_size + 1; /* + 1: the NUL, and the read that sees the end */
     char *buf = malloc(cap);
     if (!buf) {
@@ -93,4 +92,23 @@ out_free:
 out_close:
     close(fd);
     return rc;
+}
+
+long st_cut_last_line(const char *data, size_t len)
+{
+    if (len == 0 || data[len - 1] == '\n')
+        return 0;
+    long lines = 1;
+    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + len - p))) != NULL; p++)
+        lines++;
+    return lines;
+}
+
+void st_error_note_cut_line(st_error *err, long cut_line)
+{
+    if (!err || cut_line <= 0 || err->line != cut_line)
+        return;
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof err->message - n,
+             " (the file ends inside this line: is it cut short?)");
 }

@@ -574,7 +574,7 @@ typedef struct counter {
 struct st_featurize_scratch {
     st_tokens toks;
     st_tokens ltoks; /* a vocabulary with a lexicon: the tokens plus their category tokens */
-    char *key; /* a term's bytes, built by the vocabulary builder */
+    char *key;       /* a term's bytes, built by the vocabulary builder */
     size_t key_cap;
     char *pad; /* the padded words " w " of all tokens, back to back, plus 8 zero bytes */
     size_t pad_cap;
@@ -634,7 +634,6 @@ void st_featurize_scratch_free(st_featurize_scratch **ps)
     free(s);
     *ps = NULL;
 }
-
 
 /* An upper bound on the term occurrences gen_terms makes for t: n-grams by position, and at most
  * len + 2 character n-grams of each size per token. */
@@ -1011,8 +1010,8 @@ st_status st_vocab_build(const st_featurizer_config *cfg, const char *const *tex
     return st_vocab_build_lexicon(cfg, NULL, texts, lens, n_docs, out);
 }
 
-st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexicon *lex, const char *const *texts,
-                                 const size_t *lens, size_t n_docs, st_vocab **out)
+st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexicon *lex,
+                                 const char *const *texts, const size_t *lens, size_t n_docs, st_vocab **out)
 {
     st_featurizer_config def = st_featurizer_config_default();
     st_status rc;
@@ -1042,7 +1041,8 @@ st_status st_vocab_build_lexicon(const st_featurizer_config *cfg, const st_lexic
         b.doc = d + 1;
         size_t nr;
         const st_tokens *toks;
-        if ((rc = lex_tokens(lex, &s->toks, s, &toks)) != ST_OK || (rc = gen_terms(cfg, toks, s, &nr)) != ST_OK)
+        if ((rc = lex_tokens(lex, &s->toks, s, &toks)) != ST_OK ||
+            (rc = gen_terms(cfg, toks, s, &nr)) != ST_OK)
             goto out_free_builder;
         for (size_t r = 0; r < nr; r++)
             if ((rc = build_add(&b, &s->refs[r], toks, s)) != ST_OK)
@@ -1491,9 +1491,9 @@ struct st_vocab_group {
 int st_vocab_same_terms(const st_vocab *a, const st_vocab *b)
 {
     const st_featurizer_config *x = &a->cfg, *y = &b->cfg;
-    return st_tokenizer_config_equal(&x->tok, &y->tok) && x->ngram_min == y->ngram_min && x->ngram_max == y->ngram_max &&
-           x->char_ngram_min == y->char_ngram_min && x->char_ngram_max == y->char_ngram_max &&
-           st_lexicon_equal(a->lex, b->lex);
+    return st_tokenizer_config_equal(&x->tok, &y->tok) && x->ngram_min == y->ngram_min &&
+           x->ngram_max == y->ngram_max && x->char_ngram_min == y->char_ngram_min &&
+           x->char_ngram_max == y->char_ngram_max && st_lexicon_equal(a->lex, b->lex);
 }
 
 size_t st_vocab_group_size(const st_vocab_group *g)
@@ -1865,7 +1865,8 @@ static st_status group_count(const st_vocab_group *g, const st_tokens *toks, st_
         return ST_ERR_TOO_LARGE;
     if (!buf_grow(&s->refs, &s->refs_cap, bound, sizeof *s->refs) ||
         !buf_grow(&s->gu, &s->gu_cap, bound, sizeof *s->gu) ||
-        !buf_grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) || !buf_grow(&s->need, &s->need_cap, nt, 1))
+        !buf_grow(&s->gtok, &s->gtok_cap, 2 * nt + 1, sizeof *s->gtok) ||
+        !buf_grow(&s->need, &s->need_cap, nt, 1))
         return ST_ERR_NOMEM;
     if ((rc = gen_word_refs(cfg, toks, s, &nr)) != ST_OK)
         return rc;
@@ -2147,8 +2148,7 @@ enum {
 };
 static const char *const header_keys[H_COUNT] = {
     "tokenizer", "casefold",     "negation",     "ngram_min", "ngram_max", "char_ngram_min", "char_ngram_max",
-    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct",
-    "lexicon"};
+    "min_df",    "max_features", "sublinear_tf", "n_docs",    "size",      "punct",          "lexicon"};
 
 static st_status parse_header(const char *line, size_t n, st_featurizer_config *cfg, size_t *n_docs,
                               size_t *size, size_t *lexicon, const char *path, st_error *err)
@@ -2250,7 +2250,8 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
         goto out_free_vocab;
     p = nl + 1;
     if (size > (size_t)(end - p) / 8 + 1) { /* each line takes at least 8 bytes */
-        rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "size=%zu does not fit the file", size);
+        rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "size=%zu does not fit the file (is it cut short?)",
+                          size);
         goto out_free_vocab;
     }
     if ((rc = vocab_alloc(v, size, (size_t)(end - p))) != ST_OK)
@@ -2278,7 +2279,8 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
             df <= v->n_docs && (t3 = memchr(t2 + 1, '\t', (size_t)(end - t2 - 1)))) {
             size_t il = (size_t)(t3 - t2 - 1);
             int ok;
-            if (df < IDF_SEEN && seen[df].text && seen[df].len == il && memcmp(seen[df].text, t2 + 1, il) == 0) {
+            if (df < IDF_SEEN && seen[df].text && seen[df].len == il &&
+                memcmp(seen[df].text, t2 + 1, il) == 0) {
                 idf = seen[df].idf;
                 ok = 1;
             } else {
@@ -2368,6 +2370,8 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
     *out = v;
     v = NULL;
 out_free_vocab:
+    if (rc == ST_ERR_FORMAT)
+        st_error_note_cut_line(err, st_cut_last_line(data, dlen));
     st_vocab_free(&v);
 out_restore_locale:
     uselocale(old);

@@ -264,8 +264,13 @@ static st_status parse_weights(st_model *m, char *buf, const char *path, st_erro
     }
     if (pending > 0)
         return st_error_set(err, ST_ERR_FORMAT, path, line, "file ends inside a weight block");
-    if (!m->w || pair != m->n_pairs)
-        return st_error_set(err, ST_ERR_MODEL, path, line, "expected %ld class pairs, found %ld",
+    if (!m->w)
+        return st_error_set(err, ST_ERR_MODEL, path, line,
+                            "the file ends before its header is complete (format, nr_class, n_features, "
+                            "probability, labels): is it cut short?");
+    if (pair != m->n_pairs)
+        return st_error_set(err, ST_ERR_MODEL, path, line,
+                            "expected %ld class pairs, found %ld (the file ends early: is it cut short?)",
                             nr_class > 1 ? nr_class * (nr_class - 1) / 2 : 0, pair);
     return ST_OK;
 }
@@ -386,10 +391,13 @@ st_status st_model_load(const char *dir, st_model **out, st_error *err)
         goto out_free;
     }
     old = uselocale(cloc);
+    long cut_line = st_cut_last_line(wbuf, wlen); /* before parse_weights splits the lines */
     rc = parse_weights(m, wbuf, p_w, err);
     uselocale(old);
-    if (rc != ST_OK)
+    if (rc != ST_OK) {
+        st_error_note_cut_line(err, cut_line);
         goto out_free;
+    }
     if ((rc = st_vocab_load_buffer(vbuf, vlen, p_v, &m->vocab, err)) != ST_OK)
         goto out_free;
     if (st_vocab_size(m->vocab) != m->n_features) {

@@ -51,4 +51,13 @@ st_status st_error_set(st_error *err, st_status rc, const char *where, long line
  * error. err may be NULL. Thread-safe. */
 st_status st_read_file(const char *path, char **data, size_t *len, st_error *err);
 
+/* The 1-based number of the last line of data[0..len) (a file read whole) when that line has no
+ * line end, else 0: a file cut short (a full disk, an interrupted copy) ends that way. */
+long st_cut_last_line(const char *data, size_t len);
+
+/* After a parse error: when cut_line (from st_cut_last_line, taken before the data was parsed) is
+ * the line err names, appends to err->message that the file ends inside that line. Does nothing
+ * when cut_line is 0 or err is NULL. */
+void st_error_note_cut_line(st_error *err, long cut_line);
+
 #endif

@@ -518,6 +518,47 @@ static void test_load_errors(void **state)
     assert_int_equal(st_model_load(in_tmp("bad"), &m, &err), ST_OK);
     st_model_free(&m);
     assert_null(m);
+    /* files cut short: the message says so (the header of weights.tsv alone; a cut inside the
+     * last line of either file) */
+    static const struct {
+        const char *file;
+        long lines; /* whole lines kept */
+        int more;   /* bytes of the next line kept */
+        const char *says;
+    } cuts[] = {{"weights.tsv", 2, 0, "header is complete"},
+                {"weights.tsv", 11, 3, "ends inside this line"},
+                {"vocab.tsv", 4, 3, "does not fit the file (is it cut short?)"},
+                {"vocab.tsv", 0, 0, "no header line"}};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/good/%s", tmpdir, cuts[i].file);
+        snprintf(b, sizeof b, "%s/bad/%s", tmpdir, cuts[i].file);
+        FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+        assert_non_null(in);
+        assert_non_null(out);
+        long lines = 0;
+        int c, more = 0;
+        while ((c = fgetc(in)) != EOF && (lines < cuts[i].lines || more < cuts[i].more)) {
+            fputc(c, out);
+            if (lines == cuts[i].lines) {
+                assert_int_not_equal(c, '\n'); /* the cut is inside that line */
+                more++;
+            }
+            lines += c == '\n';
+        }
+        fclose(in);
+        fclose(out);
+        memset(&err, 0, sizeof err);
+        assert_int_not_equal(st_model_load(in_tmp("bad"), &m, &err), ST_OK);
+        assert_null(m);
+        if (!strstr(err.message, cuts[i].says))
+            fail_msg("%s cut after line %ld: %s:%ld: %s", cuts[i].file, cuts[i].lines, err.where, err.line,
+                     err.message);
+        copy_file(a, b, NULL, NULL);
+    }
+    assert_int_equal(st_model_load(in_tmp("bad"), &m, &err), ST_OK);
+    st_model_free(&m);
+
     unlink(in_tmp("bad/model.svm"));
     assert_int_equal(st_model_load(in_tmp("bad"), &m, &err), ST_ERR_MODEL);
     st_model_free(&m); /* NULL is fine */

@@ -106,7 +106,7 @@ long st_cut_last_line(const char *data, size_t len)
 
 void st_error_note_cut_line(st_error *err, long cut_line)
 {
-    if (!err || cut_line <= 0 || err->line != cut_line)
+    if (!err || cut_line <= 0 || err->line != cut_line || strstr(err->message, "cut short"))
         return;
     size_t n = strlen(err->message);
     snprintf(err->message + n, sizeof err->message - n,

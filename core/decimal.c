@@ -28,7 +28,8 @@ static inline const char *digits(const char *p, uint64_t *m)
 {
     uint64_t x = *m;
     while (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3])) {
-        x = x * 10000 + (uint64_t)((p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'));
+        x = x * 10000 +
+            (uint64_t)((p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0'));
         p += 4;
     }
     for (; is_digit(*p); p++)

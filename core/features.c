@@ -2245,6 +2245,13 @@ st_status st_vocab_load_buffer(const char *data, size_t dlen, const char *path, 
         rc = st_error_set(err, ST_ERR_FORMAT, path, 1, "no header line");
         goto out_free_vocab;
     }
+    if (data[dlen - 1] != '\n') {
+        /* every vocab.tsv written ends in one: a last line without it is cut, and may still parse
+         * as a shorter term */
+        rc = st_error_set(err, ST_ERR_FORMAT, path, st_cut_last_line(data, dlen),
+                          "the last line has no line end: the file is cut short");
+        goto out_free_vocab;
+    }
     size_t size = 0, lexicon = 0;
     if ((rc = parse_header(p, (size_t)(nl - p), &v->cfg, &v->n_docs, &size, &lexicon, path, err)) != ST_OK)
         goto out_free_vocab;

@@ -392,6 +392,14 @@ st_status st_model_load(const char *dir, st_model **out, st_error *err)
     }
     old = uselocale(cloc);
     long cut_line = st_cut_last_line(wbuf, wlen); /* before parse_weights splits the lines */
+    if (cut_line > 0) {
+        /* every weights.tsv written ends in a line end: a last line without one is cut, and may
+         * still parse as another weight ("-0.0891..." cut to "-0") */
+        rc = st_error_set(err, ST_ERR_FORMAT, p_w, cut_line,
+                          "the last line has no line end: the file is cut short");
+        uselocale(old);
+        goto out_free;
+    }
     rc = parse_weights(m, wbuf, p_w, err);
     uselocale(old);
     if (rc != ST_OK) {

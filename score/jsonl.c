@@ -63,7 +63,8 @@ static int raw_top_level_number(const char *s, size_t len, const char *key, cons
  * the key as a string (exact digits), so output lines and database rows join. Errors: ST_ERR_NOMEM. */
 static st_status real_id(json_t *obj, const char *line, size_t len, st_article *a)
 {
-    const char *member = json_object_get(obj, "id") ? "id" : "guid", *lit = NULL;
+    json_t *idv = json_object_get(obj, "id");
+    const char *member = idv && !json_is_null(idv) ? "id" : "guid", *lit = NULL;
     size_t lit_len = 0;
     if (!raw_top_level_number(line, len, member, &lit, &lit_len))
         return ST_OK;
@@ -156,7 +157,7 @@ st_status st_jsonl_parse_line(const char *line, size_t len, const char *name, lo
     a->item = lineno;
 
     json_t *id = json_object_get(obj, "id");
-    if (!id)
+    if (!id || json_is_null(id)) /* "id": null is no id: the guid, when there is one */
         id = json_object_get(obj, "guid");
     char digits[128];
     if (json_is_string(id)) {

@@ -273,8 +273,8 @@ static json_t *article_head(st_article *a)
     if (a->fields) {
         head = a->fields;
         a->fields = NULL;
-        json_t *guid = json_object_get(head, "guid");
-        if (!json_object_get(head, "id") && json_is_number(guid) && a->id && strcmp(a->id, a->key) == 0) {
+        json_t *guid = json_object_get(head, "guid"), *idv = json_object_get(head, "id");
+        if ((!idv || json_is_null(idv)) && json_is_number(guid) && a->id && strcmp(a->id, a->key) == 0) {
             /* a numeric guid is the key: "id" says it the way a numeric "id" would (a number) */
             if (json_object_set(head, "id", guid) != 0)
                 goto fail;
@@ -568,8 +568,8 @@ static int write_all(scorer *s, const char *p, size_t n)
  * CSV header, is removed with ftruncate(2): its article was not committed to --db (lines are written
  * before their commit), so this run writes it again, whole. Any other tail is kept and ended with a
  * line end, so that our lines start on a line of their own. A non-empty file that starts with our
- * CSV header gets no second header. Each repair is reported on stderr. Returns 0, or -1 after
- * printing the error. */
+ * CSV header gets no second header; a file that is a cut piece of our header is emptied. Each
+ * repair is reported on stderr. Returns 0, or -1 after printing the error. */
 static int repair_cut_tail(scorer *s)
 {
     struct stat st;
@@ -588,8 +588,23 @@ static int repair_cut_tail(scorer *s)
     int csv = s->opt.csv, ours_csv = 0;
     if (csv) {
         char head[sizeof csv_header - 1];
-        ours_csv = pread(rfd, head, sizeof head, 0) == (ssize_t)sizeof head &&
-                   memcmp(head, csv_header, sizeof head) == 0;
+        size_t want = (off_t)sizeof head < end ? sizeof head : (size_t)end;
+        int read_ok = pread(rfd, head, want, 0) == (ssize_t)want;
+        ours_csv = read_ok && want == sizeof head && memcmp(head, csv_header, sizeof head) == 0;
+        if (read_ok && want < sizeof head && memcmp(head, csv_header, want) == 0) {
+            /* the file is our header cut short (a run killed while writing it): start afresh */
+            close(rfd);
+            if (ftruncate(s->out_fd, 0) != 0 || lseek(s->out_fd, 0, SEEK_SET) != 0) {
+                fprintf(stderr, "stance-score: cannot remove the cut header of the output: %s\n",
+                        strerror(errno));
+                return -1;
+            }
+            fprintf(stderr,
+                    "stance-score: warning: the output held only a cut CSV header (%lld bytes, left "
+                    "by a killed run); removed\n",
+                    (long long)end);
+            return 0;
+        }
         s->csv_header_done = ours_csv;
     }
     /* read back from the end, one block at a time, to the last line end */

@@ -799,9 +799,9 @@ static void test_load_rejects_bad_files(void **state)
         "size=1\tpunct=1\tpunct=1\n1\t1\t1.5\tapple\n",
         ST_ERR_FORMAT, 1); /* punct twice */
     /* lines the one-pass reader leaves to the field-by-field checks */
-    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", ST_ERR_FORMAT, 3);     /* TAB in term */
-    check_load_error(HDR "1\t1\t1.5\tapple\r\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);     /* CR */
-    check_load_error(HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);        /* 2 TABs */
+    check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2\tba\tnana\n", ST_ERR_FORMAT, 3); /* TAB in term */
+    check_load_error(HDR "1\t1\t1.5\tapple\r\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2); /* CR */
+    check_load_error(HDR "1\t1\t1.5apple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);     /* 2 TABs */
     check_load_error(HDR "1\t1\t1.5\tapple\n0000000000000000002\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 3);
     check_load_error(HDR "1\t1\t1.5\tapple\n2\t2\t1.2", ST_ERR_FORMAT, 3); /* cut in the idf */
     check_load_error(HDR "+1\t1\t1.5\tapple\n2\t2\t1.2\tbanana\n", ST_ERR_FORMAT, 2);
@@ -816,7 +816,8 @@ static void test_load_rejects_bad_files(void **state)
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
             st_error e = {0};
             st_vocab *w = NULL;
-            assert_int_equal(st_vocab_load_buffer(cases[i][0], strlen(cases[i][0]), NULL, &w, &e), ST_ERR_FORMAT);
+            assert_int_equal(st_vocab_load_buffer(cases[i][0], strlen(cases[i][0]), NULL, &w, &e),
+                             ST_ERR_FORMAT);
             assert_string_equal(e.message, cases[i][1]);
         }
         /* idf texts of one df: each line has its own value (a reused value needs the same text) */
@@ -835,13 +836,20 @@ static void test_load_rejects_bad_files(void **state)
         assert_int_equal(st_vocab_load_buffer(other_text, strlen(other_text), NULL, &u, NULL), ST_OK);
         assert_true(st_vocab_idf(u, 2) == 1.5);
         st_vocab_free(&u);
-        /* no newline at the end: loads */
-        const char *good = HDR "1\t1\t1.6931471805599454\tapple\n2\t2\t1.2876820724517808\tbanana";
+        /* no line end at the end: a file cut short (it would load "banan"), refused at that line */
+        const char *good = HDR "1\t1\t1.6931471805599454\tapple\n2\t2\t1.2876820724517808\tbanana\n";
         st_vocab *w = NULL;
         assert_int_equal(st_vocab_load_buffer(good, strlen(good), NULL, &w, NULL), ST_OK);
         assert_string_equal(st_vocab_term(w, 2), "banana");
         assert_true(st_vocab_idf(w, 2) == 1.2876820724517808);
         st_vocab_free(&w);
+        for (size_t cut = 1; cut <= 4; cut++) {
+            st_error e = {0};
+            assert_int_equal(st_vocab_load_buffer(good, strlen(good) - cut, NULL, &w, &e), ST_ERR_FORMAT);
+            assert_null(w);
+            assert_int_equal(e.line, 3);
+            assert_non_null(strstr(e.message, "cut short"));
+        }
     }
     check_load_error("id\tdf\tidf\tterm\n", ST_ERR_FORMAT, 1);
     check_load_error("", ST_ERR_FORMAT, 1);

@@ -526,8 +526,8 @@ static void test_load_errors(void **state)
         int more;   /* bytes of the next line kept */
         const char *says;
     } cuts[] = {{"weights.tsv", 2, 0, "header is complete"},
-                {"weights.tsv", 11, 3, "ends inside this line"},
-                {"vocab.tsv", 4, 3, "does not fit the file (is it cut short?)"},
+                {"weights.tsv", 11, 3, "the file is cut short"},
+                {"vocab.tsv", 4, 3, "the file is cut short"},
                 {"vocab.tsv", 0, 0, "no header line"}};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         char a[512], b[512];
@@ -608,8 +608,9 @@ static long rewrite_weights(const char *dir, const char *eol, int last_eol, int 
 }
 
 /* weights.tsv weight lines are read by a fast path for the common `id<TAB>weight` form and the
- * general one for the rest: CRLF ends, comments and blank lines in a block, a "+id", no final
- * newline all load the same weights, and each malformed form fails at its own line. */
+ * general one for the rest: CRLF ends, comments and blank lines in a block and a "+id" all load
+ * the same weights; a file without a final line end is cut short and refused; each malformed form
+ * fails at its own line. */
 static void test_weights_line_forms(void **state)
 {
     (void)state;
@@ -644,7 +645,7 @@ static void test_weights_line_forms(void **state)
     struct {
         const char *eol, *with, *extra;
         int last_eol;
-    } ok[] = {{"\r\n", first, NULL, 1}, {"\n", plus, "# a comment\n\n", 0}, {"\r\n", plus, "\r\n", 0}};
+    } ok[] = {{"\r\n", first, NULL, 1}, {"\n", plus, "# a comment\n\n", 1}, {"\r\n", plus, "\r\n", 1}};
     st_featurize_scratch *s = NULL;
     assert_int_equal(st_featurize_scratch_new(&s), ST_OK);
     for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
@@ -658,6 +659,13 @@ static void test_weights_line_forms(void **state)
         }
         st_model_free(&m);
     }
+    /* no line end after the last line: cut short (a weight cut inside its digits would still
+     * parse), refused at that line */
+    rewrite_weights("forms", "\n", 0, 0, NULL, NULL);
+    assert_int_equal(st_model_load(in_tmp("forms"), &m, &err), ST_ERR_FORMAT);
+    assert_null(m);
+    assert_non_null(strstr(err.message, "cut short"));
+    assert_true(err.line > 5);
     /* malformed weight lines, with LF and CRLF ends: the error names the line */
     char bad[4][300];
     long id = strtol(first, NULL, 10);

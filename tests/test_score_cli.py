@@ -344,6 +344,10 @@ def cli_numeric_ids_are_one_key_by_value():
     p = run(["-"], stdin=b'{"guid": 77, "text": "One."}\n{"guid": 7.70e1, "text": "Two."}\n'
                          b'{"guid": 0.5e0, "text": "Three."}\n', check_rc=0)
     assert [o["id"] for o in lines(p.stdout)] == [77, "0.5"], p.stdout
+    # "id": null is no id: the guid keys the article
+    p = run(["-"], stdin=b'{"guid": 78, "id": null, "text": "One."}\n{"guid": "g-1", "id": null, "text": "Two."}\n',
+            check_rc=0)
+    assert [o["id"] for o in lines(p.stdout)] == [78, "g-1"], p.stdout
 
 
 @test
@@ -423,6 +427,16 @@ def cli_appending_after_a_killed_run_removes_its_cut_line():
     with open(out_csv, newline="") as f:
         rows = list(csv.reader(f))
     assert len(rows) == 5 and rows[0][0] == "id" and all(len(r) == 14 for r in rows), rows
+    # a file that is our header cut short (inside its CR LF, or inside its text) is emptied first
+    header_len = whole_csv.index(b"\r\n") + 2
+    for keep in (header_len - 1, 22):
+        with open(out_csv, "wb") as f:
+            f.write(whole_csv[:keep])
+        with open(out_csv, "ab") as f:
+            p = run(["--format", "csv", inp], stdout=f, check_rc=0)
+        assert b"cut CSV header" in p.stderr, p.stderr
+        with open(out_csv, "rb") as f:
+            assert f.read() == whole_csv
     assert [r[7] for r in rows[1:3]] == [r[7] for r in rows[3:5]]
     # a file that ends in a newline is left as it is
     with open(out, "ab") as f:

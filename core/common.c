@@ -112,3 +112,19 @@ void st_error_note_cut_line(st_error *err, long cut_line)
     snprintf(err->message + n, sizeof err->message - n,
              " (the file ends inside this line: is it cut short?)");
 }
+
+uint64_t st_hash_bytes(const char *s, size_t n, uint64_t seed)
+{
+    uint64_t h = (seed ^ 0x9E3779B97F4A7C15u) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9u;
+        h ^= h >> 31;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s + i, n - i);
+    h = (h ^ w) * 0x94D049BB133111EBu;
+    return h ^ (h >> 29);
+}

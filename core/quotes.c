@@ -1074,22 +1074,6 @@ static char *quote_text(const qctx *ctx, const rawq *q, size_t *out_len)
     return t;
 }
 
-/* A hash of s[0..n) mixed into h, eight bytes a step (only to spread the duplicate table: equal
- * quotes are then compared in full). */
-static uint64_t mix_bytes(uint64_t h, const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h ^ n;
-}
-
 static int same_quote(const st_quote *a, const st_quote *b)
 {
     if (a->text_len != b->text_len || memcmp(a->text, b->text, a->text_len) != 0)
@@ -1162,9 +1146,9 @@ st_status st_quotes_extract(const char *text, size_t len, st_quotes *out)
         o->method = o->speaker ? q->method : ST_SPEAKER_NONE;
         o->partial = q->partial;
         o->unclosed = q->unclosed;
-        uint64_t h = mix_bytes(14695981039346656037ULL, o->text, o->text_len);
+        uint64_t h = st_hash_bytes(o->text, o->text_len, 0);
         if (o->speaker)
-            h = mix_bytes(h, o->speaker, strlen(o->speaker));
+            h = st_hash_bytes(o->speaker, strlen(o->speaker), h);
         size_t slot = (size_t)h & (hcap - 1);
         int dup = 0;
         while (seen[slot]) {

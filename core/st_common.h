@@ -51,6 +51,11 @@ st_status st_error_set(st_error *err, st_status rc, const char *where, long line
  * error. err may be NULL. Thread-safe. */
 st_status st_read_file(const char *path, char **data, size_t *len, st_error *err);
 
+/* A fast, non-cryptographic 64-bit hash of s[0..n) mixed with seed (eight bytes a step, multiply
+ * and fold): for spreading hash tables and telling texts apart where equal ones are compared in
+ * full or a rare collision only changes a message. Not stable across versions. Pure. */
+uint64_t st_hash_bytes(const char *s, size_t n, uint64_t seed);
+
 /* The 1-based number of the last line of data[0..len) (a file read whole) when that line has no
  * line end, else 0: a file cut short (a full disk, an interrupted copy) ends that way. */
 long st_cut_last_line(const char *data, size_t len);

@@ -10,7 +10,7 @@
 
 typedef struct entry {
     uint64_t key[2]; /* 128 bits of SHA-256(key); {0, 0} marks an empty slot */
-    uint64_t text;   /* text_hash of the text */
+    uint64_t text;   /* st_hash_bytes of the text */
     uint32_t source; /* index into sources */
     long item;
 } entry;
@@ -56,24 +56,6 @@ void st_idset_free(st_idset **ps)
 size_t st_idset_count(const st_idset *s)
 {
     return s->count;
-}
-
-/* A fast 64-bit hash of text, eight bytes a step (multiply and fold); it only tells "same text"
- * from "different text" in a duplicate's message, so it need not resist collisions by design. */
-static uint64_t text_hash(const char *s, size_t len)
-{
-    uint64_t h = 0x9E3779B97F4A7C15u ^ len;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = (h ^ w) * 0xBF58476D1CE4E5B9u;
-        h ^= h >> 31;
-    }
-    uint64_t w = 0;
-    memcpy(&w, s + i, len - i);
-    h = (h ^ w) * 0x94D049BB133111EBu;
-    return h ^ (h >> 29);
 }
 
 static entry *find_slot(entry *slots, size_t cap, const uint64_t key[2])
@@ -133,7 +115,7 @@ st_status st_idset_add(st_idset *s, const char *key, const char *text, size_t te
     memcpy(k, md, sizeof k);
     if (!(k[0] | k[1]))
         k[1] = 1; /* {0, 0} marks an empty slot */
-    uint64_t th = text_hash(text, text_len);
+    uint64_t th = st_hash_bytes(text, text_len, 0);
     entry *e = find_slot(s->slots, s->cap, k);
     if (e->key[0] | e->key[1]) {
         *result = e->text == th ? ST_IDSET_SAME : ST_IDSET_DIFFERENT;

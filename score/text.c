@@ -14,47 +14,13 @@
 
 /* ===== UTF-8 ===== */
 
-/* Decodes the code point at s[*i..len) and advances *i; invalid bytes give -1 and advance by one. */
+/* Decodes the code point at s[*i..len) with core's decoder and advances *i; a byte that is not
+ * well-formed UTF-8 gives -1 (st_utf8_next's U+FFFD one byte wide; a real U+FFFD takes three). */
 static long utf8_next(const unsigned char *s, size_t len, size_t *i)
 {
-    unsigned char c = s[*i];
-    long cp;
-    size_t n;
-    if (c < 0x80) {
-        (*i)++;
-        return c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        cp = c & 0x1F;
-        n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        cp = c & 0x0F;
-        n = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        cp = c & 0x07;
-        n = 3;
-    } else {
-        (*i)++;
-        return -1;
-    }
-    if (len - *i <= n) {
-        (*i)++;
-        return -1;
-    }
-    for (size_t k = 1; k <= n; k++) {
-        unsigned char d = s[*i + k];
-        if ((d & 0xC0) != 0x80) {
-            (*i)++;
-            return -1;
-        }
-        cp = (cp << 6) | (d & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-        (*i)++;
-        return -1;
-    }
-    *i += n + 1;
-    return cp;
+    size_t at = *i;
+    int32_t cp = st_utf8_next((const char *)s, len, i);
+    return cp == 0xFFFD && *i - at == 1 ? -1 : cp;
 }
 
 /* The library's validator (the same well-formedness rules as utf8_next) skips ASCII eight bytes at

@@ -607,65 +607,54 @@ static int repair_cut_tail(scorer *s)
         }
         s->csv_header_done = ours_csv;
     }
-    /* read back from the end, one block at a time, to the last line end */
+    /* the last line end, found by reading back from the end one block at a time (each byte read
+     * once, nothing accumulated); the tail after it is read once, for the JSON check */
     enum { BLOCK = 65536 };
     const off_t max_tail = (off_t)64 << 20;
-    char *tail = NULL;
-    size_t tail_len = 0;
-    off_t line_start = 0;
-    int found = 0;
-    while (!found && (off_t)tail_len < end && (off_t)tail_len < max_tail) {
-        size_t n = (off_t)tail_len + BLOCK <= end ? BLOCK : (size_t)(end - (off_t)tail_len);
-        char *t = malloc(tail_len + n);
-        if (!t) {
-            free(tail);
-            close(rfd);
-            fprintf(stderr, "stance-score: out of memory (reading the output's last line)\n");
-            return -1;
-        }
-        off_t at = end - (off_t)tail_len - (off_t)n;
-        ssize_t r = pread(rfd, t, n, at);
-        if (r != (ssize_t)n) {
-            free(t);
-            free(tail);
-            close(rfd);
-            return 0; /* it changed under us: nothing to check */
-        }
-        if (tail_len)
-            memcpy(t + n, tail, tail_len);
-        free(tail);
-        tail = t;
-        size_t old = tail_len;
-        tail_len += n;
-        if (old == 0 && tail[n - 1] == '\n' && (!csv || (n >= 2 && tail[n - 2] == '\r'))) {
-            free(tail);
-            close(rfd);
-            return 0; /* ends in a line end: whole lines */
-        }
-        /* this block's bytes, and the first byte of the part read before (its '\n' may end a CR LF
-         * whose CR is the last byte of this block) */
-        for (size_t i = old ? n + 1 : n; i-- > 0;) {
-            if (tail[i] == '\n' && (!csv || (i > 0 && tail[i - 1] == '\r'))) {
-                memmove(tail, tail + i + 1, tail_len - i - 1);
-                tail_len -= i + 1;
-                line_start = end - (off_t)tail_len;
-                found = 1;
-                break;
-            }
-        }
-        if (!found && (off_t)tail_len == end)
-            found = 1; /* the file is one line without a line end */
+    char *blk = malloc(BLOCK), *tail = NULL;
+    if (!blk) {
+        close(rfd);
+        fprintf(stderr, "stance-score: out of memory (reading the output's last line)\n");
+        return -1;
     }
-    close(rfd);
+    off_t pos = end, line_start = -1;
+    int readable = 1;
+    while (line_start < 0 && pos > 0 && end - pos < max_tail) {
+        size_t n = pos < BLOCK ? (size_t)pos : BLOCK;
+        pos -= (off_t)n;
+        if (pread(rfd, blk, n, pos) != (ssize_t)n) {
+            readable = 0; /* it changed under us: nothing to check */
+            break;
+        }
+        for (size_t i = n; i-- > 0 && line_start < 0;) {
+            unsigned char before = 0; /* the byte before the '\n', for CSV's CR LF */
+            if (blk[i] != '\n')
+                continue;
+            if (csv && i == 0 && pos > 0 && pread(rfd, &before, 1, pos - 1) != 1)
+                before = 0;
+            if (!csv || (i > 0 ? blk[i - 1] == '\r' : before == '\r'))
+                line_start = pos + (off_t)i + 1;
+        }
+    }
+    free(blk);
+    if (readable && line_start < 0 && pos == 0)
+        line_start = 0; /* the file is one line without a line end */
+    if (!readable || line_start == end) {
+        close(rfd);
+        return 0; /* ends in a line end (whole lines), or nothing can be checked */
+    }
     int cut = 0;
-    if (found && !csv && tail_len > 0 && tail[0] == '{') {
+    size_t tail_len = line_start >= 0 ? (size_t)(end - line_start) : 0;
+    if (line_start >= 0 && !csv && (tail = malloc(tail_len)) != NULL &&
+        pread(rfd, tail, tail_len, line_start) == (ssize_t)tail_len && tail[0] == '{') {
         json_error_t jerr;
         json_t *v = json_loadb(tail, tail_len, JSON_DECODE_ANY, &jerr);
         cut = v == NULL;
         json_decref(v);
-    } else if (found && ours_csv && line_start >= (off_t)(sizeof csv_header - 1)) {
+    } else if (line_start >= 0 && ours_csv && line_start >= (off_t)(sizeof csv_header - 1)) {
         cut = 1; /* every whole row of ours ends in CR LF */
     }
+    close(rfd);
     free(tail);
     if (cut) {
         if (ftruncate(s->out_fd, line_start) != 0 || lseek(s->out_fd, line_start, SEEK_SET) != line_start) {
